@@ -1,0 +1,225 @@
+"""The ``basewatch`` command line: thin verbs over the library (DESIGN.md is the contract).
+
+Errors print ``Error: …`` and exit 1; usage errors exit 2; ``--json`` writes one document.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from basewatch.errors import BasewatchError, UsageError
+from basewatch.sources import ReadOptions, format_names
+from basewatch.store import IngestResult, Store, default_db_path
+
+app = typer.Typer(
+    name="basewatch",
+    help="Evidence about military and state air activity at air bases, from public tracking data.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+err = Console(stderr=True)
+out = Console()
+
+
+class State:
+    """Global options shared by every verb."""
+
+    db: str = ""
+    quiet: bool = False
+
+
+state = State()
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Store file (env BASEWATCH_DB, default ./basewatch.duckdb)."),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Write one JSON document to stdout.")]
+
+
+@app.callback()
+def _global(
+    db: DbOption = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+) -> None:
+    state.db = db or default_db_path()
+    state.quiet = quiet
+
+
+def _store(db: str | None) -> Store:
+    return Store.open(db or state.db)
+
+
+def _time(value: str | None, what: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise UsageError(f"{what}: {value!r} is not an ISO 8601 time") from exc
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _reference(value: str | None) -> tuple[float, float] | None:
+    if value is None:
+        return None
+    try:
+        lat, lon = (float(x) for x in value.split(","))
+    except ValueError as exc:
+        raise UsageError(f"--reference: {value!r} is not LAT,LON") from exc
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise UsageError(f"--reference: {value!r} is not a position on Earth")
+    return lat, lon
+
+
+def sample_paths() -> list[str]:
+    """The small synthetic captures shipped in the package (see data/sample/PROVENANCE.md)."""
+    folder = resources.files("basewatch") / "data" / "sample"
+    return sorted(str(p) for p in folder.iterdir() if not p.name.endswith(".md"))
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str] | None, typer.Argument(help="Files, folders, globs, or -.")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", help=f"Force a format: {', '.join(format_names())}.")
+    ] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="Ingest the shipped sample.")] = False,
+    reference: Annotated[
+        str | None, typer.Option(help="Receiver LAT,LON for local CPR decoding (Mode-S).")
+    ] = None,
+    reference_time: Annotated[
+        str | None, typer.Option(help="Absolute time of a Beast file's first message.")
+    ] = None,
+    icao24: Annotated[
+        str | None, typer.Option(help="Address for formats that carry none (FR24 exports).")
+    ] = None,
+    since: Annotated[str | None, typer.Option(help="Skip tree days before this.")] = None,
+    until: Annotated[str | None, typer.Option(help="Skip tree days after this.")] = None,
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Read tracking files into the store (the same file twice counts once)."""
+    inputs = list(paths or []) + (sample_paths() if sample else [])
+    if not inputs:
+        raise UsageError("give at least one PATH (or --sample)")
+    options = ReadOptions(
+        reference=_reference(reference),
+        reference_time=_time(reference_time, "--reference-time"),
+        icao24=icao24.lower() if icao24 else None,
+        since=_time(since, "--since"),
+        until=_time(until, "--until"),
+    )
+    with _store(db) as store:
+        work, skipped = store.plan(inputs, fmt, options)
+        for why in skipped:
+            err.print(f"[yellow]skipped[/] {why}", markup=True, highlight=False)
+        results = _run_with_progress(store, work, options)
+    if as_json:
+        print(json.dumps({"ingests": [r.as_json() for r in results], "skipped": skipped}))
+    else:
+        _print_ingest_table(results)
+
+
+def _run_with_progress(store: Store, work: list[Any], options: ReadOptions) -> list[IngestResult]:
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rows]:,} records"),
+        TimeElapsedColumn(),
+        console=err,
+        disable=state.quiet or not err.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("ingest", total=len(work), rows=0)
+        counted = {"rows": 0, "files": set()}  # type: dict[str, Any]
+
+        def tick(result: IngestResult, rows: int) -> None:
+            counted["rows"] += rows
+            counted["files"].add(result.ingest_id)
+            progress.update(task, completed=len(counted["files"]), rows=counted["rows"])
+
+        results = store.ingest(work, options=options, progress=tick)
+        progress.update(task, completed=len(work))
+    return results
+
+
+def _print_ingest_table(results: list[IngestResult]) -> None:
+    table = Table(title="ingest")
+    for col in ("path", "format", "accepted", "rejected", "duplicates", "status"):
+        table.add_column(
+            col, justify="right" if col in ("accepted", "rejected", "duplicates") else "left"
+        )
+    for r in results:
+        table.add_row(
+            r.path, r.format, f"{r.accepted:,}", f"{r.rejected:,}", f"{r.duplicates:,}", r.status
+        )
+    out.print(table)
+    for r in results:
+        for reason, count in sorted(r.reject_reasons.items()):
+            err.print(f"{r.path}: rejected {count} × {reason}", highlight=False, markup=False)
+
+
+@app.command()
+def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """What the store holds: positions, aircraft, ingests, time span."""
+    with _store(db) as store:
+        figures = store.stats()
+    if as_json:
+        print(json.dumps(figures))
+        return
+    table = Table(title=f"basewatch store {db or state.db}")
+    table.add_column("figure")
+    table.add_column("value", justify="right")
+    for key, value in figures.items():
+        table.add_row(key, f"{value:,}" if isinstance(value, int) else str(value))
+    out.print(table)
+
+
+@app.command()
+def export(
+    what: Annotated[str, typer.Argument(help="positions")],
+    fmt: Annotated[str, typer.Option("--format", help="parquet | csv")] = "parquet",
+    out_path: Annotated[Path, typer.Option("--out", help="Folder (Parquet) or file (CSV).")] = Path(
+        "export"
+    ),
+    db: DbOption = None,
+) -> None:
+    """Export a table: positions as Hive-partitioned Parquet (date=YYYY-MM-DD/) or CSV."""
+    if what != "positions":
+        raise UsageError(f"cannot export {what!r} yet; choose: positions")
+    with _store(db) as store:
+        written = store.export_positions(out_path, fmt)
+    err.print(f"wrote {written}", highlight=False)
+
+
+def main() -> None:
+    """Entry point: run the app, turning basewatch errors into ``Error: …`` and an exit code."""
+    try:
+        app(standalone_mode=False)
+    except BasewatchError as exc:
+        err.print(f"Error: {exc}", highlight=False, markup=False)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        err.print("Aborted.")
+        sys.exit(1)
+    except Exception as exc:
+        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(code, int):  # click's usage errors, as typer vendors them
+            show()
+            sys.exit(code)
+        raise

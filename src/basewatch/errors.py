@@ -1,0 +1,36 @@
+"""One exception tree for basewatch; every message says what went wrong and how to fix it.
+
+    BasewatchError            anything basewatch raises on purpose (CLI: "Error: ...", exit 1)
+    ├── UsageError            a wrong option or argument (CLI exit 2)
+    ├── FormatError           a file of no known format, or not of the format asked for
+    ├── InputError            an input that cannot be opened or read at all
+    └── StoreError            the store cannot be opened, migrated or written
+
+Bad *records* are not exceptions: adapters turn them into ``Reject`` rows kept in the store.
+"""
+
+from __future__ import annotations
+
+
+class BasewatchError(Exception):
+    """Base of every error basewatch raises on purpose."""
+
+    exit_code = 1
+
+
+class UsageError(BasewatchError):
+    """The command line or the call was wrong: fix the arguments."""
+
+    exit_code = 2
+
+
+class FormatError(BasewatchError):
+    """A file matched no known format (or not the one asked for)."""
+
+
+class InputError(BasewatchError):
+    """An input path cannot be opened or read."""
+
+
+class StoreError(BasewatchError):
+    """The DuckDB store cannot be opened, migrated or written."""

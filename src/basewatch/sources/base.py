@@ -1,0 +1,146 @@
+"""What every adapter shares: the Source protocol, read options, rejects and the file handle.
+
+An adapter sniffs content (never the file name) and yields ``Chunk``s: Arrow tables of the raw
+canonical schema plus the records it had to reject, each with its number and a reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import io
+import sys
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import BinaryIO, ClassVar, Protocol
+
+import pyarrow as pa
+
+GZIP_MAGIC = b"\x1f\x8b"
+HEAD_BYTES = 64 * 1024
+
+
+@dataclass(frozen=True)
+class Reject:
+    """One record an adapter could not accept, and why."""
+
+    reason: str
+    record: int | None = None
+    offset: int | None = None
+    raw: str | None = None
+
+
+@dataclass
+class Chunk:
+    """A batch of raw canonical positions (with a ``record`` column) and its rejects."""
+
+    table: pa.Table
+    rejects: list[Reject] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Settings an adapter may need: reference position/time for Mode-S, a fixed address."""
+
+    reference: tuple[float, float] | None = None
+    reference_time: datetime | None = None
+    icao24: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    now: datetime | None = None
+
+
+class Blob:
+    """One input: a file on disk or stdin's bytes, transparently gunzipped when it is gzip."""
+
+    def __init__(self, path: str | Path, data: bytes | None = None) -> None:
+        self.path = str(path)
+        self._data = data
+        self._sha256: str | None = None
+
+    @classmethod
+    def stdin(cls) -> Blob:
+        """Read all of standard input (it cannot be re-read)."""
+        return cls("-", sys.stdin.buffer.read())
+
+    @property
+    def size(self) -> int:
+        """Size in bytes as stored (compressed size for gzip files)."""
+        return len(self._data) if self._data is not None else Path(self.path).stat().st_size
+
+    def open_raw(self) -> BinaryIO:
+        """The bytes as stored."""
+        if self._data is not None:
+            return io.BytesIO(self._data)
+        return open(self.path, "rb")
+
+    @property
+    def is_gzip(self) -> bool:
+        """True when the stored bytes start with the gzip magic number."""
+        with self.open_raw() as fh:
+            return fh.read(2) == GZIP_MAGIC
+
+    def open(self) -> BinaryIO:
+        """The content, decompressed when the stored bytes are gzip (readsb keeps `.json`)."""
+        raw = self.open_raw()
+        if raw.read(2) == GZIP_MAGIC:
+            raw.seek(0)
+            return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+        raw.seek(0)
+        return raw
+
+    def head(self, n: int = HEAD_BYTES) -> bytes:
+        """Up to ``n`` bytes of content for format sniffing; what decompresses before an error."""
+        out = bytearray()
+        try:
+            with self.open() as fh:
+                while len(out) < n:
+                    piece = fh.read(min(4096, n - len(out)))
+                    if not piece:
+                        break
+                    out += piece
+        except (OSError, EOFError, zlib.error):
+            pass
+        return bytes(out)
+
+    def read_all(self) -> tuple[bytes, Reject | None]:
+        """All content; on a truncated or corrupt gzip, what was readable plus a Reject."""
+        out = bytearray()
+        try:
+            with self.open() as fh:
+                while piece := fh.read(1 << 20):
+                    out += piece
+        except (OSError, EOFError, zlib.error) as exc:
+            return bytes(out), Reject(f"corrupt or truncated gzip: {exc}", offset=len(out))
+        return bytes(out), None
+
+    def sha256(self) -> str:
+        """SHA-256 of the bytes as stored: the identity of an ingest."""
+        if self._sha256 is None:
+            digest = hashlib.sha256()
+            with self.open_raw() as fh:
+                while piece := fh.read(1 << 20):
+                    digest.update(piece)
+            self._sha256 = digest.hexdigest()
+        return self._sha256
+
+    def __repr__(self) -> str:
+        return f"Blob({self.path!r})"
+
+
+class Source(Protocol):
+    """A format adapter: recognises its format by content and reads it into chunks."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+
+    def sniff(self, head: bytes) -> bool:
+        """True when ``head`` (the first bytes of content) looks like this format."""
+        ...
+
+    def read(self, blob: Blob, options: ReadOptions) -> Iterator[Chunk]:
+        """Yield chunks of positions and rejects; never raise on a bad record."""
+        ...

@@ -1,0 +1,94 @@
+"""The store's tables, versioned: each migration runs once, in order, inside a transaction."""
+
+from __future__ import annotations
+
+import duckdb
+
+from basewatch.errors import StoreError
+
+_POSITION_COLUMNS = """
+    time TIMESTAMPTZ NOT NULL,
+    icao24 VARCHAR NOT NULL,
+    callsign VARCHAR,
+    lat DOUBLE NOT NULL,
+    lon DOUBLE NOT NULL,
+    alt_baro_ft INTEGER,
+    alt_geom_ft INTEGER,
+    gs_kt FLOAT,
+    track_deg FLOAT,
+    vrate_fpm FLOAT,
+    on_ground BOOLEAN,
+    squawk VARCHAR,
+    pos_source VARCHAR NOT NULL,
+    new_leg BOOLEAN,
+    stale BOOLEAN,
+    ingest_id BIGINT NOT NULL
+"""
+
+#: Migration n brings the store from version n to n + 1.
+MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE ingests (
+        ingest_id BIGINT PRIMARY KEY,
+        path VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        size_bytes BIGINT,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        accepted BIGINT NOT NULL DEFAULT 0,
+        rejected BIGINT NOT NULL DEFAULT 0,
+        duplicates BIGINT NOT NULL DEFAULT 0,
+        first_time TIMESTAMPTZ,
+        last_time TIMESTAMPTZ
+    );
+    CREATE TABLE positions ({_POSITION_COLUMNS});
+    CREATE TABLE rejects (
+        ingest_id BIGINT NOT NULL,
+        path VARCHAR NOT NULL,
+        record BIGINT,
+        byte_offset BIGINT,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR
+    );
+    """,
+)
+
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The schema version of an open store (0 for an empty database)."""
+    exists = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    ).fetchone()
+    if not exists or not exists[0]:
+        return 0
+    row = con.execute("SELECT max(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def migrate(con: duckdb.DuckDBPyConnection, path: str) -> int:
+    """Apply pending migrations; refuse a store written by a newer basewatch."""
+    version = current_version(con)
+    if version > SCHEMA_VERSION:
+        raise StoreError(
+            f"{path}: store schema version {version} is newer than this basewatch "
+            f"({SCHEMA_VERSION}); upgrade basewatch to open it"
+        )
+    if version == SCHEMA_VERSION:
+        return version
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_version "
+            "(version INTEGER NOT NULL, applied_at TIMESTAMPTZ NOT NULL DEFAULT now())"
+        )
+        for target, sql in enumerate(MIGRATIONS[version:], start=version + 1):
+            con.execute(sql)
+            con.execute("INSERT INTO schema_version (version) VALUES (?)", [target])
+        con.execute("COMMIT")
+    except duckdb.Error as exc:
+        con.execute("ROLLBACK")
+        raise StoreError(f"{path}: migrating the store failed: {exc}") from exc
+    return SCHEMA_VERSION

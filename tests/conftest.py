@@ -1,0 +1,34 @@
+"""Shared fixtures: an in-memory store and paths to the real captures in ../shared/data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from basewatch import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared" / "data"
+FIXTURES = Path(__file__).resolve().parent / "data"
+
+
+def shared(relative: str) -> Path:
+    """A real capture from ../shared/data, or skip the test when it is absent."""
+    path = SHARED / relative
+    if not path.exists():
+        pytest.skip(f"real capture {relative} not present (../shared/data is absent)")
+    return path
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    with Store.open(":memory:") as s:
+        yield s
+
+
+def positions(store: Store, where: str = "TRUE") -> list[dict[str, object]]:
+    """Stored positions as dicts, ordered by time."""
+    sql = f"SELECT * FROM positions WHERE {where} ORDER BY time, icao24"
+    return list(store.con.sql(sql).to_arrow_table().to_pylist())
