@@ -54,47 +54,65 @@ def _convert(name: str, values: Column, n: int) -> tuple[pa.Array, dict[int, str
     return pa.array(good, type=target), bad
 
 
-def _reason(reasons: pa.Array, mask: pa.Array, text: str) -> pa.Array:
-    """Set ``text`` where ``mask`` holds and no earlier reason was given."""
-    mask = pc.fill_null(mask, False)
-    return pc.if_else(pc.and_(mask, pc.is_null(reasons)), text, reasons)
+def _floats(arr: pa.Array) -> np.ndarray:
+    """A numeric column as float64 numpy, nulls as NaN (comparisons with NaN are False)."""
+    return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=np.float64)
 
 
-def _validate(cols: dict[str, pa.Array], options: ReadOptions) -> pa.Array:
-    """One reason per row (null = valid), rules in order of importance."""
-    n = len(cols["time"])
-    reasons = pa.nulls(n, pa.string())
+def _validate(cols: dict[str, pa.Array], options: ReadOptions) -> np.ndarray | None:
+    """One reason per row (None = valid), first failing rule wins; None when all rows pass.
+
+    Numeric rules run in numpy: a handful of cheap calls per chunk, whatever its size.
+    """
     now = options.now or datetime.now(UTC)
-    t = cols["time"]
-    lat, lon = cols["lat"], cols["lon"]
-    reasons = _reason(reasons, pc.is_null(cols["icao24"]), "missing address")
-    reasons = _reason(
-        reasons,
-        pc.invert(pc.match_substring_regex(cols["icao24"], r"^~?[0-9a-f]{6}$")),
-        "address is not 6 hex digits",
-    )
-    reasons = _reason(reasons, pc.or_(pc.is_null(t), pc.is_nan(t)), "missing time")
-    reasons = _reason(reasons, pc.less(t, EARLIEST.timestamp()), "time before 2000")
-    reasons = _reason(
-        reasons, pc.greater(t, (now + FUTURE_SLACK).timestamp()), "time in the future"
-    )
-    reasons = _reason(reasons, pc.or_(pc.is_null(lat), pc.is_null(lon)), "missing position")
-    reasons = _reason(reasons, pc.or_(pc.is_nan(lat), pc.is_nan(lon)), "position is NaN")
-    reasons = _reason(reasons, pc.greater(pc.abs(lat), 90.0), "latitude out of range")
-    reasons = _reason(reasons, pc.greater(pc.abs(lon), 180.0), "longitude out of range")
+    t, lat, lon = _floats(cols["time"]), _floats(cols["lat"]), _floats(cols["lon"])
+    icao_ok = pc.fill_null(pc.match_substring_regex(cols["icao24"], r"^~?[0-9a-f]{6}$"), False)
+    checks: list[tuple[np.ndarray, str]] = [
+        (
+            ~np.asarray(icao_ok.to_numpy(zero_copy_only=False), dtype=bool),
+            "address is not 6 hex digits",
+        ),
+        (np.isnan(t), "missing time"),
+        (t < EARLIEST.timestamp(), "time before 2000"),
+        (t > (now + FUTURE_SLACK).timestamp(), "time in the future"),
+        (np.isnan(lat) | np.isnan(lon), "missing position"),
+        (np.abs(lat) > 90.0, "latitude out of range"),
+        (np.abs(lon) > 180.0, "longitude out of range"),
+    ]
     for name in ("alt_baro_ft", "alt_geom_ft"):
-        out = pc.or_(pc.less(cols[name], -2000), pc.greater(cols[name], 150000))
-        reasons = _reason(reasons, out, f"{name} out of range")
-    gs = cols["gs_kt"]
-    reasons = _reason(reasons, pc.or_(pc.less(gs, 0), pc.greater(gs, 5000)), "gs_kt out of range")
-    squawk_ok = pc.match_substring_regex(cols["squawk"], r"^[0-7]{4}$")
-    reasons = _reason(reasons, pc.invert(squawk_ok), "squawk is not 4 octal digits")
-    known = pc.is_in(cols["pos_source"], pa.array(POS_SOURCES))
-    return _reason(reasons, pc.invert(known), "unknown pos_source")
+        if cols[name].null_count < len(cols[name]):
+            alt = _floats(cols[name])
+            checks.append(((alt < -2000) | (alt > 150000), f"{name} out of range"))
+    if cols["gs_kt"].null_count < len(cols["gs_kt"]):
+        gs = _floats(cols["gs_kt"])
+        checks.append(((gs < 0) | (gs > 5000), "gs_kt out of range"))
+    if cols["squawk"].null_count < len(cols["squawk"]):
+        ok = pc.fill_null(pc.match_substring_regex(cols["squawk"], r"^[0-7]{4}$"), True)
+        checks.append(
+            (
+                ~np.asarray(ok.to_numpy(zero_copy_only=False), dtype=bool),
+                "squawk is not 4 octal digits",
+            )
+        )
+    known = pc.fill_null(pc.is_in(cols["pos_source"], pa.array(POS_SOURCES)), False)
+    checks.append(
+        (~np.asarray(known.to_numpy(zero_copy_only=False), dtype=bool), "unknown pos_source")
+    )
+    bad = np.zeros(len(t), dtype=bool)
+    for mask, _ in checks:
+        bad |= mask
+    if not bad.any():
+        return None
+    reasons = np.full(len(t), None, dtype=object)
+    for mask, text in reversed(checks):
+        reasons[mask] = text
+    return reasons
 
 
 def _clean_strings(arr: pa.Array, lower: bool = False) -> pa.Array:
-    """Trim; empty strings become null."""
+    """Trim; empty strings become null (all-null columns pass through untouched)."""
+    if arr.null_count == len(arr):
+        return arr
     arr = pc.utf8_trim_whitespace(arr)
     if lower:
         arr = pc.utf8_lower(arr)
@@ -138,10 +156,10 @@ def to_chunk(
     cols["icao24"] = _clean_strings(cols["icao24"], lower=True)
     reasons = _validate(cols, options)
     if bad:
-        fixed = reasons.to_pylist()
+        if reasons is None:
+            reasons = np.full(n, None, dtype=object)
         for i, why in bad.items():
-            fixed[i] = why
-        reasons = pa.array(fixed, type=pa.string())
+            reasons[i] = why
     micros = pc.round(pc.multiply(pc.fill_null(cols["time"], 0.0), 1e6))
     micros = pc.if_else(pc.is_finite(micros), micros, 0.0)
     table = pa.table(
@@ -151,17 +169,16 @@ def to_chunk(
             "record": record_arr,
         }
     )
-    invalid = pc.is_valid(reasons)
-    if pc.any(invalid).as_py():
-        idx = pc.indices_nonzero(invalid).to_pylist()
-        why = reasons.take(pa.array(idx)).to_pylist()
+    if reasons is not None:
+        invalid = np.array([r is not None for r in reasons], dtype=bool)
+        idx = np.flatnonzero(invalid)
         recs = record_arr.take(pa.array(idx)).to_pylist()
         raw_table = table.drop_columns(["time"]).append_column("time_s", cols["time"])
         rejects.extend(
-            Reject(w, record=r, raw=_row_repr(raw_table, i))
-            for i, w, r in zip(idx, why, recs, strict=True)
+            Reject(str(reasons[i]), record=r, raw=_row_repr(raw_table, int(i)))
+            for i, r in zip(idx, recs, strict=True)
         )
-        table = table.filter(pc.invert(invalid))
+        table = table.filter(pa.array(~invalid))
     return Chunk(table, rejects)
 
 

@@ -10,6 +10,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
+import numpy as np
 import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -24,24 +25,42 @@ FLAG_ALT_GEOM = 8
 MIN_POINT_LEN = 8
 
 
-def _obj_field(objs: tuple[Any, ...], key: str, new_leg: list[bool]) -> pa.Array:
+def _obj_field(objs: tuple[Any, ...], present: list[int], key: str, legs: list[int]) -> pa.Array:
     """A field of the sparse aircraft objects, carried forward to later points of the same leg.
 
     An empty string at a new-leg point stops the carry (it is cleaned to null later).
     """
     values: list[str | None] = [None] * len(objs)
-    for i, obj in enumerate(objs):
-        if obj.__class__ is dict and key in obj:
-            value = obj[key]
-            values[i] = value if isinstance(value, str) else None
-        elif new_leg[i]:
-            values[i] = ""
+    for i in legs:
+        values[i] = ""
+    for i in present:
+        value = objs[i].get(key) if objs[i].__class__ is dict else None
+        if isinstance(value, str):
+            values[i] = value
     return pc.fill_null_forward(pa.array(values, type=pa.string()))
 
 
-def _numbers(values: tuple[Any, ...]) -> list[float | None]:
-    """Numbers kept, anything else (``"ground"``, null, junk) as None."""
-    return [v if v.__class__ in (int, float) else None for v in values]
+def _floats(values: tuple[Any, ...]) -> pa.Array:
+    """A float column; anything that is not a number (``"ground"``, junk) becomes null."""
+    try:
+        return pa.array(values, type=pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return pa.array(
+            [v if v.__class__ in (int, float) else None for v in values], type=pa.float64()
+        )
+
+
+def _altitudes(alt: tuple[Any, ...]) -> tuple[pa.Array, pa.Array]:
+    """Numeric altitudes and the on-ground mask of readsb's ``"ground"`` altitude."""
+    ground = np.zeros(len(alt), dtype=bool)
+    values = list(alt)
+    start = 0
+    for _ in range(alt.count("ground")):  # C-level scans, one Python step per ground point
+        start = values.index("ground", start)
+        ground[start] = True
+        values[start] = None
+        start += 1
+    return _floats(tuple(values)), pa.array(ground)
 
 
 def _flag(flags: pa.Array, bit: int) -> pa.Array:
@@ -88,12 +107,12 @@ def _check_doc(doc: Any) -> str | None:
     return None
 
 
-def _points_chunk(doc: dict[str, Any], options: ReadOptions) -> Chunk:
-    """Columns of all well-shaped points; malformed points become rejects."""
-    rejects: list[Reject] = []
-    points: list[list[Any]] = []
-    records: list[int] = []
-    for i, point in enumerate(doc["trace"], start=1):
+def _well_shaped(trace: list[Any]) -> tuple[list[list[Any]], Any, list[Reject]]:
+    """Points that are lists of 8+ values, their record numbers, and rejects for the rest."""
+    if set(map(type, trace)) <= {list} and min(map(len, trace), default=99) >= MIN_POINT_LEN:
+        return trace, range(1, len(trace) + 1), []
+    points, records, rejects = [], [], []
+    for i, point in enumerate(trace, start=1):
         if point.__class__ is list and len(point) >= MIN_POINT_LEN:
             points.append(point)
             records.append(i)
@@ -101,36 +120,43 @@ def _points_chunk(doc: dict[str, Any], options: ReadOptions) -> Chunk:
             rejects.append(
                 Reject("trace point is not a list of 8+ values", i, raw=repr(point)[:300])
             )
+    return points, records, rejects
+
+
+def _points_chunk(doc: dict[str, Any], options: ReadOptions) -> Chunk:
+    """Columns of all well-shaped points; malformed points become rejects."""
+    points, records, rejects = _well_shaped(doc["trace"])
     n = len(points)
     cols = list(itertools.zip_longest(*points)) if n else [()] * 14
     cols += [(None,) * n] * (14 - len(cols))
     dt, lat, lon, alt, gs, track, flags_raw, vrate, objs, ptype, alt_geom, geom_rate = cols[:12]
-    flags = pa.array([f if f.__class__ is int else 0 for f in flags_raw], type=pa.int64())
+    flags = pc.fill_null(pc.cast(_floats(flags_raw), pa.int64()), 0)
     new_leg = _flag(flags, FLAG_NEW_LEG)
-    alt_num = pa.array(_numbers(alt), type=pa.float64())
+    legs = pc.indices_nonzero(new_leg).to_pylist()
+    present = [i for i, o in enumerate(objs) if o is not None]
+    alt_num, on_ground = _altitudes(alt)
     alt_is_geom = _flag(flags, FLAG_ALT_GEOM)
-    types = pa.array([t if t.__class__ is str else None for t in ptype], type=pa.string())
-    types = pc.coalesce(types, _obj_field(objs, "type", new_leg.to_pylist()))
+    try:
+        types = pa.array(ptype, type=pa.string())
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        types = pa.array([t if t.__class__ is str else None for t in ptype], type=pa.string())
+    types = pc.coalesce(types, _obj_field(objs, present, "type", legs))
     icao = doc["icao"].strip().lower()
     columns = {
         "time": dt,
         "icao24": pa.array([icao] * n, type=pa.string()),
-        "callsign": _obj_field(objs, "flight", new_leg.to_pylist()),
-        "squawk": _obj_field(objs, "squawk", new_leg.to_pylist()),
+        "callsign": _obj_field(objs, present, "flight", legs),
+        "squawk": _obj_field(objs, present, "squawk", legs),
         "lat": lat,
         "lon": lon,
         "alt_baro_ft": pc.round(pc.if_else(alt_is_geom, None, alt_num)),
         "alt_geom_ft": pc.round(
-            pc.coalesce(
-                pa.array(_numbers(alt_geom), pa.float64()), pc.if_else(alt_is_geom, alt_num, None)
-            )
+            pc.coalesce(_floats(alt_geom), pc.if_else(alt_is_geom, alt_num, None))
         ),
-        "gs_kt": _numbers(gs),
-        "track_deg": _numbers(track),
-        "vrate_fpm": pc.coalesce(
-            pa.array(_numbers(vrate), pa.float64()), pa.array(_numbers(geom_rate), pa.float64())
-        ),
-        "on_ground": pa.array([a == "ground" for a in alt], type=pa.bool_()),
+        "gs_kt": _floats(gs),
+        "track_deg": _floats(track),
+        "vrate_fpm": pc.coalesce(_floats(vrate), _floats(geom_rate)),
+        "on_ground": on_ground,
         "pos_source": map_vocabulary(types, READSB_TYPES, "other"),
         "new_leg": new_leg,
         "stale": _flag(flags, FLAG_STALE),

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -16,6 +16,7 @@ import duckdb
 from basewatch.errors import FormatError, StoreError
 from basewatch.sources import Blob, ReadOptions, Source, detect_format, get_source
 from basewatch.sources.discover import discover
+from basewatch.sources.parallel import read_files
 from basewatch.store.export import export_positions
 from basewatch.store.ingest import Ingestor, IngestResult, Progress
 from basewatch.store.schema import migrate
@@ -88,18 +89,24 @@ class Store:
 
     def ingest(
         self,
-        inputs: list[str] | Iterable[tuple[Blob, Source]],
+        inputs: Sequence[str | tuple[Blob, Source]],
         fmt: str | None = None,
         options: ReadOptions | None = None,
         progress: Progress | None = None,
+        workers: int | None = None,
     ) -> list[IngestResult]:
-        """Ingest paths (or prepared pairs); idempotent: the same file twice counts once."""
+        """Ingest paths (or prepared (blob, adapter) pairs); the same file twice counts once.
+
+        ``workers`` processes read large batches in parallel (default: one per core).
+        """
         options = options or ReadOptions()
-        if isinstance(inputs, list) and all(isinstance(i, str) for i in inputs):
-            work, _ = self.plan([str(i) for i in inputs], fmt, options)
-        else:
-            work = list(inputs)  # type: ignore[arg-type]
-        return Ingestor(self.con, options, progress=progress).run(work)
+        paths = [i for i in inputs if isinstance(i, str)]
+        work = [i for i in inputs if not isinstance(i, str)]
+        if paths:
+            work += self.plan(paths, fmt, options)[0]
+        known = {row[0] for row in self.con.execute("SELECT sha256 FROM ingests").fetchall()}
+        readings = read_files(work, options, workers, skip=lambda blob: blob.sha256() in known)
+        return Ingestor(self.con, progress=progress).run(readings)
 
     def stats(self) -> dict[str, Any]:
         """Counts and time span of what the store holds."""

@@ -28,6 +28,13 @@ everything AS (
     UNION ALL
     SELECT icao24, time, qlat, qlon, NULL AS seq, TRUE AS is_old FROM old
 ),
+repeated AS (
+    -- a hash aggregate first: only positions seen more than once need the window below
+    SELECT icao24, qlat, qlon FROM everything GROUP BY ALL HAVING count(*) > 1
+),
+candidates AS (
+    SELECT e.* FROM everything e SEMI JOIN repeated r USING (icao24, qlat, qlon)
+),
 neighbours AS (
     SELECT seq, is_old, time,
         lag(time) OVER (
@@ -37,7 +44,7 @@ neighbours AS (
             PARTITION BY icao24, qlat, qlon ORDER BY time, is_old DESC, seq
             ROWS BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING
         ) AS next_old
-    FROM everything
+    FROM candidates
 )
 SELECT seq FROM neighbours
 WHERE NOT is_old
