@@ -17,12 +17,12 @@ from basewatch.store import IngestResult, Store
 __version__ = "0.1.0"
 
 __all__ = [
-    "POSITION_SCHEMA",
-    "POS_SOURCES",
     "BasewatchError",
     "FormatError",
     "IngestResult",
     "InputError",
+    "POSITION_SCHEMA",
+    "POS_SOURCES",
     "ReadOptions",
     "Reject",
     "Store",

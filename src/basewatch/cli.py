@@ -210,7 +210,7 @@ def main() -> None:
     try:
         app(standalone_mode=False)
     except BasewatchError as exc:
-        err.print(f"Error: {exc}", highlight=False, markup=False)
+        print(f"Error: {exc}", file=sys.stderr)
         sys.exit(exc.exit_code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)

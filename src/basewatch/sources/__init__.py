@@ -7,11 +7,11 @@ from basewatch.sources.base import Blob, Chunk, ReadOptions, Reject, Source
 from basewatch.sources.registry import SOURCES, detect_format, format_names, get_source
 
 __all__ = [
-    "SOURCES",
     "Blob",
     "Chunk",
     "ReadOptions",
     "Reject",
+    "SOURCES",
     "Source",
     "detect_format",
     "format_names",
