@@ -92,8 +92,10 @@ class Ingestor:
     def run(self, readings: Iterable[Reading]) -> list[IngestResult]:
         """Ingest every reading; one result per input, in order."""
         results: list[IngestResult] = []
-        known = {row[0]: int(row[1]) for row in self.con.execute(
-            "SELECT sha256, ingest_id FROM ingests").fetchall()}
+        known = {
+            row[0]: int(row[1])
+            for row in self.con.execute("SELECT sha256, ingest_id FROM ingests").fetchall()
+        }
         row = self.con.execute("SELECT coalesce(max(ingest_id), 0) FROM ingests").fetchone()
         next_id = int(row[0]) + 1 if row else 1
         self.con.execute("BEGIN TRANSACTION")
@@ -125,7 +127,9 @@ class Ingestor:
         if n:
             table = chunk.table.drop_columns(["record"])
             table = table.append_column("ingest_id", pa.repeat(result.ingest_id, n))
-            table = table.append_column("seq", pa.array(range(self._seq, self._seq + n), pa.int64()))
+            table = table.append_column(
+                "seq", pa.array(range(self._seq, self._seq + n), pa.int64())
+            )
             self._pending.append(table)
             self._seq += n
             self._staged += n
@@ -196,8 +200,20 @@ class Ingestor:
         if self._open:
             now = datetime.now(UTC)
             rows = [
-                (r.ingest_id, r.path, r.format, r.sha256, r.size_bytes, r.started_at, now,
-                 r.accepted, r.rejected, r.duplicates, r.first_time, r.last_time)
+                (
+                    r.ingest_id,
+                    r.path,
+                    r.format,
+                    r.sha256,
+                    r.size_bytes,
+                    r.started_at,
+                    now,
+                    r.accepted,
+                    r.rejected,
+                    r.duplicates,
+                    r.first_time,
+                    r.last_time,
+                )
                 for r in self._open.values()
             ]
             self.con.executemany(
