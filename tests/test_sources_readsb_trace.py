@@ -6,10 +6,16 @@ import gzip
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from basewatch import Store
 from basewatch.sources import Blob, ReadOptions, detect_format
 from basewatch.sources.readsb_trace import ReadsbTrace
+from basewatch.sources.vocab import READSB_TYPES
 from tests.conftest import positions, shared
 
 TRACE = "readsb/trace_full_ac671b.json"
@@ -135,3 +141,64 @@ def test_tree_with_date_filter(tmp_path: Path, store: Store) -> None:
     assert [Path(b.path).name for b, _ in work] == ["trace_full_023c.json"]
     assert skipped == []
     assert all(isinstance(s, ReadsbTrace) for _, s in work)
+
+
+ROW = st.fixed_dictionaries(
+    {
+        "dt": st.floats(min_value=0.01, max_value=600, allow_nan=False).map(lambda x: round(x, 2)),
+        "lat": st.floats(min_value=-90, max_value=90).map(lambda x: round(x, 6)),
+        "lon": st.floats(min_value=-180, max_value=180).map(lambda x: round(x, 6)),
+        "alt": st.one_of(st.none(), st.just("ground"), st.integers(-1000, 60000)),
+        "gs": st.one_of(st.none(), st.floats(0, 700).map(lambda x: round(x, 1))),
+        "track": st.one_of(st.none(), st.floats(0, 359.9).map(lambda x: round(x, 1))),
+        "vrate": st.one_of(st.none(), st.integers(-6000, 6000)),
+        "source": st.sampled_from(sorted(READSB_TYPES)),
+        "callsign": st.one_of(st.none(), st.from_regex(r"[A-Z]{3}[0-9]{1,4}", fullmatch=True)),
+    }
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(ROW, min_size=1, max_size=40),
+    icao=st.from_regex(r"~?[0-9a-f]{6}", fullmatch=True),
+)
+def test_round_trip(rows: list[dict[str, Any]], icao: str) -> None:
+    """Canonical rows written as a readsb trace read back equal."""
+    t, points = 0.0, []
+    for row in rows:
+        t = round(t + row["dt"], 2)
+        obj = {"flight": row["callsign"].ljust(8)} if row["callsign"] else None
+        points.append(
+            [
+                t,
+                row["lat"],
+                row["lon"],
+                row["alt"],
+                row["gs"],
+                row["track"],
+                0,
+                row["vrate"],
+                obj,
+                row["source"],
+            ]
+        )
+    blob = Blob("mem", json.dumps({"icao": icao, "timestamp": 1.7e9, "trace": points}).encode())
+    [chunk] = ReadsbTrace().read(blob, ReadOptions())
+    assert chunk.rejects == []
+    got = chunk.table.to_pylist()
+    callsign = None
+    for row, point, back in zip(rows, points, got, strict=True):
+        callsign = row["callsign"] or callsign
+        assert back["time"].timestamp() == pytest.approx(1.7e9 + point[0], abs=1e-6)
+        assert (back["icao24"], back["lat"], back["lon"]) == (icao, row["lat"], row["lon"])
+        assert back["on_ground"] is (row["alt"] == "ground")
+        assert back["alt_baro_ft"] == (None if row["alt"] == "ground" else row["alt"])
+        assert (
+            back["gs_kt"] == pytest.approx(row["gs"], abs=0.01)
+            if row["gs"] is not None
+            else back["gs_kt"] is None
+        )
+        assert back["vrate_fpm"] == row["vrate"]
+        assert back["pos_source"] == READSB_TYPES[row["source"]]
+        assert back["callsign"] == callsign
