@@ -161,7 +161,8 @@ def to_chunk(
         for i, why in bad.items():
             reasons[i] = why
     micros = pc.round(pc.multiply(pc.fill_null(cols["time"], 0.0), 1e6))
-    micros = pc.if_else(pc.is_finite(micros), micros, 0.0)
+    # NaN, inf and times beyond int64 µs become 0 here; validation has rejected them already
+    micros = pc.if_else(pc.and_(pc.is_finite(micros), pc.less(pc.abs(micros), 9.0e18)), micros, 0.0)
     table = pa.table(
         {
             "time": pc.cast(pc.cast(micros, pa.int64()), RAW_SCHEMA.field("time").type),

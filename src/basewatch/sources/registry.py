@@ -3,11 +3,28 @@
 from __future__ import annotations
 
 from basewatch.errors import FormatError, UsageError
+from basewatch.sources.adsbx_api import AdsbxV2
+from basewatch.sources.aircraft_json import AircraftJson
 from basewatch.sources.base import Blob, Source
+from basewatch.sources.fr24 import Fr24Csv, Fr24Kml
+from basewatch.sources.modes import Beast, ModesHex
+from basewatch.sources.opensky import OpenSkyHistory, OpenSkyRest
 from basewatch.sources.readsb_trace import ReadsbTrace
+from basewatch.sources.sbs import Sbs
 
-#: Every adapter, most specific sniffers first.
-SOURCES: tuple[Source, ...] = (ReadsbTrace(),)
+#: Every adapter, most specific sniffers first (one per line; add new adapters here).
+SOURCES: tuple[Source, ...] = (
+    ReadsbTrace(),
+    AdsbxV2(),
+    AircraftJson(),
+    Fr24Csv(),
+    Fr24Kml(),
+    OpenSkyRest(),
+    OpenSkyHistory(),
+    Beast(),
+    Sbs(),
+    ModesHex(),
+)
 
 
 def format_names() -> list[str]:
