@@ -208,3 +208,32 @@ def test_stats(tmp_path: Path, store: Store) -> None:
     assert figures["ingests"] == 1
     assert figures["first_time"] == "2023-11-14T22:13:20Z"
     assert datetime.fromisoformat(figures["last_time"]).timestamp() == pytest.approx(T0 + 30)
+
+
+def test_readsb_trace_and_adsbx_snapshots_of_one_aircraft_count_once(
+    tmp_path: Path, store: Store
+) -> None:
+    """The issue's case: a readsb trace and an ADSBx v2 recording of the same flight."""
+    import json
+
+    points = trace_points(40)
+    trace = write_trace(tmp_path / "trace_full_15a3c2.json", points)
+    lines = []
+    for p in points[10:30]:  # snapshots every point; seen_pos 0.4 s, now in milliseconds
+        now_ms = round((T0 + p[0] + 0.4) * 1000)  # type: ignore[operator]
+        ac = {
+            "hex": "15a3c2",
+            "type": "adsb_icao",
+            "lat": p[1],
+            "lon": p[2],
+            "alt_baro": 20000,
+            "seen_pos": 0.4,
+            "seen": 0.1,
+        }
+        lines.append(json.dumps({"ac": [ac], "msg": "No error", "now": now_ms, "total": 1}))
+    recording = tmp_path / "adsbx.jsonl"
+    recording.write_text("\n".join(lines) + "\n")
+    [rt, rx] = store.ingest([str(trace), str(recording)])
+    assert (rx.format, rx.accepted, rx.duplicates) == ("adsbx_v2", 0, 20)
+    assert rt.accepted == 40
+    assert count(store) == 40

@@ -52,6 +52,66 @@ MIGRATIONS: tuple[str, ...] = (
         raw VARCHAR
     );
     """,
+    # 2: aircraft databases imported by the user, field by field with their source
+    """
+    CREATE TABLE aircraft_imports (
+        import_id BIGINT PRIMARY KEY,
+        path VARCHAR NOT NULL,
+        format VARCHAR NOT NULL,
+        sha256 VARCHAR NOT NULL,
+        size_bytes BIGINT,
+        started_at TIMESTAMPTZ NOT NULL,
+        finished_at TIMESTAMPTZ,
+        accepted BIGINT NOT NULL DEFAULT 0,
+        rejected BIGINT NOT NULL DEFAULT 0
+    );
+    CREATE TABLE aircraft_records (
+        icao24 VARCHAR NOT NULL,
+        source VARCHAR NOT NULL,
+        import_id BIGINT NOT NULL,
+        registration VARCHAR,
+        type_code VARCHAR,
+        type_desc VARCHAR,
+        operator VARCHAR,
+        owner VARCHAR,
+        year VARCHAR,
+        military BOOLEAN,
+        interesting BOOLEAN,
+        pia BOOLEAN,
+        ladd BOOLEAN,
+        cmpg VARCHAR,
+        category VARCHAR,
+        tags VARCHAR[],
+        link VARCHAR,
+        PRIMARY KEY (icao24, source)
+    );
+    CREATE TABLE aircraft_rejects (
+        import_id BIGINT NOT NULL,
+        path VARCHAR NOT NULL,
+        record BIGINT,
+        byte_offset BIGINT,
+        reason VARCHAR NOT NULL,
+        raw VARCHAR
+    );
+    CREATE TABLE aircraft (
+        icao24 VARCHAR PRIMARY KEY,
+        registration VARCHAR,
+        type_code VARCHAR,
+        type_desc VARCHAR,
+        operator VARCHAR,
+        owner VARCHAR,
+        year VARCHAR,
+        military BOOLEAN,
+        interesting BOOLEAN,
+        pia BOOLEAN,
+        ladd BOOLEAN,
+        cmpg VARCHAR,
+        category VARCHAR,
+        tags VARCHAR[],
+        link VARCHAR,
+        field_sources MAP(VARCHAR, VARCHAR)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

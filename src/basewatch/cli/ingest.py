@@ -1,86 +1,30 @@
-"""The ``basewatch`` command line: thin verbs over the library (DESIGN.md is the contract).
-
-Errors print ``Error: …`` and exit 1; usage errors exit 2; ``--json`` writes one document.
-"""
+"""``ingest``, ``stats`` and ``export``: files into the store, and what it holds, out again."""
 
 from __future__ import annotations
 
 import json
-import sys
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from basewatch.errors import BasewatchError, UsageError
-from basewatch.sources import ReadOptions, format_names
-from basewatch.store import IngestResult, Store, default_db_path
-
-app = typer.Typer(
-    name="basewatch",
-    help="Evidence about military and state air activity at air bases, from public tracking data.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
+from basewatch.cli.common import (
+    DbOption,
+    JsonOption,
+    app,
+    err,
+    open_store,
+    out,
+    parse_reference,
+    parse_time,
+    state,
 )
-err = Console(stderr=True)
-out = Console()
-
-
-class State:
-    """Global options shared by every verb."""
-
-    db: str = ""
-    quiet: bool = False
-
-
-state = State()
-
-DbOption = Annotated[
-    str | None,
-    typer.Option("--db", help="Store file (env BASEWATCH_DB, default ./basewatch.duckdb)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Write one JSON document to stdout.")]
-
-
-@app.callback()
-def _global(
-    db: DbOption = None,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
-) -> None:
-    state.db = db or default_db_path()
-    state.quiet = quiet
-
-
-def _store(db: str | None) -> Store:
-    return Store.open(db or state.db)
-
-
-def _time(value: str | None, what: str) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UsageError(f"{what}: {value!r} is not an ISO 8601 time") from exc
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-def _reference(value: str | None) -> tuple[float, float] | None:
-    if value is None:
-        return None
-    try:
-        lat, lon = (float(x) for x in value.split(","))
-    except ValueError as exc:
-        raise UsageError(f"--reference: {value!r} is not LAT,LON") from exc
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        raise UsageError(f"--reference: {value!r} is not a position on Earth")
-    return lat, lon
+from basewatch.errors import UsageError
+from basewatch.sources import ReadOptions, format_names
+from basewatch.store import IngestResult, Store
 
 
 def sample_paths() -> list[str]:
@@ -115,13 +59,13 @@ def ingest(
     if not inputs:
         raise UsageError("give at least one PATH (or --sample)")
     options = ReadOptions(
-        reference=_reference(reference),
-        reference_time=_time(reference_time, "--reference-time"),
+        reference=parse_reference(reference),
+        reference_time=parse_time(reference_time, "--reference-time"),
         icao24=icao24.lower() if icao24 else None,
-        since=_time(since, "--since"),
-        until=_time(until, "--until"),
+        since=parse_time(since, "--since"),
+        until=parse_time(until, "--until"),
     )
-    with _store(db) as store:
+    with open_store(db) as store:
         work, skipped = store.plan(inputs, fmt, options)
         for why in skipped:
             err.print(f"[yellow]skipped[/] {why}", markup=True, highlight=False)
@@ -175,7 +119,7 @@ def _print_ingest_table(results: list[IngestResult]) -> None:
 @app.command()
 def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
     """What the store holds: positions, aircraft, ingests, time span."""
-    with _store(db) as store:
+    with open_store(db) as store:
         figures = store.stats()
     if as_json:
         print(json.dumps(figures))
@@ -200,26 +144,6 @@ def export(
     """Export a table: positions as Hive-partitioned Parquet (date=YYYY-MM-DD/) or CSV."""
     if what != "positions":
         raise UsageError(f"cannot export {what!r} yet; choose: positions")
-    with _store(db) as store:
+    with open_store(db) as store:
         written = store.export_positions(out_path, fmt)
     err.print(f"wrote {written}", highlight=False)
-
-
-def main() -> None:
-    """Entry point: run the app, turning basewatch errors into ``Error: …`` and an exit code."""
-    try:
-        app(standalone_mode=False)
-    except BasewatchError as exc:
-        print(f"Error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        err.print("Aborted.")
-        sys.exit(1)
-    except Exception as exc:
-        show, code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(code, int):  # click's usage errors, as typer vendors them
-            show()
-            sys.exit(code)
-        raise
