@@ -202,7 +202,9 @@ def _write_sbs(points: list[dict[str, object]]) -> tuple[bytes, list[datetime]]:
         if p["ground"]:
             out.append(_msg(2, hexid, when, f",,,,{p['lat']:1.6f},{p['lon']:1.6f},,,,,,-1"))
         else:
-            out.append(_msg(3, hexid, when, f",{p['alt']},,,{p['lat']:1.6f},{p['lon']:1.6f},,,0,0,0,0"))
+            out.append(
+                _msg(3, hexid, when, f",{p['alt']},,,{p['lat']:1.6f},{p['lon']:1.6f},,,0,0,0,0")
+            )
     return "".join(out).encode(), times
 
 

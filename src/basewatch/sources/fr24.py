@@ -76,7 +76,7 @@ class Fr24Csv:
             if address is None:
                 address = _first_address(parsed["callsign"], parsed["time"])
             if address is not None:
-                parsed["icao24"] = pa.array([address] * len(parsed["time"]), pa.string())
+                parsed["icao24"] = pa.repeat(pa.scalar(address, pa.string()), len(parsed["time"]))
             rejects = [*batch.rejects, *problems.rejects(batch.lines, batch.table)]
             keep = problems.ok
             kept = {k: a.filter(keep) for k, a in parsed.items()}
@@ -103,7 +103,7 @@ def _csv_columns(cols: dict[str, pa.Array], problems: RowProblems) -> dict[str, 
         out[key], bad = as_float(cols[name])
         problems.add(bad, f"{name}: not a number")
     out["alt_baro_ft"] = pc.round(out["alt_baro_ft"])
-    out["pos_source"] = pa.array(["other"] * len(time), pa.string())
+    out["pos_source"] = pa.repeat(pa.scalar("other", pa.string()), len(time))
     return out
 
 

@@ -258,6 +258,8 @@ def _beast_chunk(
     if broken is not None:
         rejects.append(broken)
     modes = [(n, f) for n, f in enumerate(frames, start=counted + 1) if f.kind in b"23"]
+    if not modes:
+        return Chunk(_empty(), rejects)
     times = clock.times(np.array([f.counter for _, f in modes], dtype=np.int64))
     batch = Frames(
         hex=[f.message.hex() for _, f in modes],

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any, cast
 
 import numpy as np
@@ -20,13 +21,14 @@ import rs1090
 
 from basewatch.sources.base import Chunk, ReadOptions, Reject
 from basewatch.sources.carry import CarryForward
-from basewatch.sources.columns import to_chunk
+from basewatch.sources.columns import EARLIEST, FUTURE_SLACK, to_chunk
 
 log = logging.getLogger(__name__)
 
 CARRIED = ("callsign", "squawk", "gs_kt", "track_deg", "vrate_fpm", "alt_baro_ft", "alt_geom_ft")
-#: Last CPR frames per aircraft are re-fed to the next batch while younger than this.
+#: Recent CPR frames per aircraft (this many seconds, at most so many) open the next batch.
 CPR_KEEP_S = 30.0
+CPR_KEEP_FRAMES = 16
 TICKS_PER_S = 12e6
 COUNTER_WRAP = 1 << 48
 _WRAP_SLACK = int(TICKS_PER_S * 3600)
@@ -133,7 +135,7 @@ class ModeSDecoder:
     def __init__(self, options: ReadOptions) -> None:
         self.options = options
         self.carry = CarryForward(CARRIED, air_only=("alt_baro_ft", "alt_geom_ft"))
-        self.cpr: dict[tuple[str, str, str], tuple[str, float]] = {}
+        self.cpr: dict[str, list[tuple[str, float]]] = {}
 
     def chunk(self, frames: Frames, rejects: list[Reject]) -> Chunk:
         """Positions of a batch; bad and undecodable frames become rejects."""
@@ -162,6 +164,7 @@ class ModeSDecoder:
         good = pc.fill_null(pc.match_substring_regex(text, _HEX), False).to_numpy(False)
         for i in np.flatnonzero(~good):
             rejects.append(frames.reject(int(i), "message is not 14 or 28 hex digits"))
+        good &= self._plausible_times(frames, good, rejects)
         idx = np.flatnonzero(good)
         hexes = [frames.hex[i] for i in idx]
         df = np.frombuffer(bytes.fromhex("".join(h[:2] for h in hexes)), np.uint8) >> 3
@@ -180,9 +183,21 @@ class ModeSDecoder:
             rejects.append(frames.reject(int(idx[k]), why))
         return [int(i) for i in idx[fits]], anon[fits].tolist()
 
+    def _plausible_times(
+        self, frames: Frames, good: np.ndarray, rejects: list[Reject]
+    ) -> np.ndarray:
+        """Frames timed before 2000 or in the future are rejected before they are decoded."""
+        t = np.asarray(frames.time, dtype=np.float64)
+        now = self.options.now or datetime.now(UTC)
+        early, late = t < EARLIEST.timestamp(), t > (now + FUTURE_SLACK).timestamp()
+        for i in np.flatnonzero(good & (early | late)):
+            why = "time before 2000" if early[i] else "time in the future"
+            rejects.append(frames.reject(int(i), why))
+        return np.asarray(~(early | late), dtype=bool)
+
     def _decode(self, hexes: list[str], times: list[float]) -> list[dict[str, Any] | None]:
         """rs1090 output per frame (None where it dropped one), after the kept CPR frames."""
-        kept = sorted(self.cpr.values(), key=lambda item: item[1])
+        kept = sorted((f for frames in self.cpr.values() for f in frames), key=lambda f: f[1])
         all_hex = [h for h, _ in kept] + hexes
         all_time = [t for _, t in kept] + times
         try:
@@ -199,14 +214,19 @@ class ModeSDecoder:
         return decoded
 
     def _remember(self, decoded: Sequence[dict[str, Any] | None]) -> None:
-        """Keep the last even and odd CPR frame of each aircraft for the next batch."""
-        newest = 0.0
+        """Keep each aircraft's recent CPR frames: re-fed before the next batch, they rebuild
+        rs1090's per-aircraft state (it cannot be handed over), so batches join up."""
         for msg in decoded:
             if msg is not None and "lat_cpr" in msg:
-                key = (msg["icao24"], msg.get("bds", ""), msg.get("parity", ""))
-                self.cpr[key] = (msg["frame"], msg["timestamp"])
-                newest = max(newest, msg["timestamp"])
-        self.cpr = {k: v for k, v in self.cpr.items() if v[1] >= newest - CPR_KEEP_S}
+                recent = self.cpr.setdefault(msg["icao24"], [])
+                recent.append((msg["frame"], msg["timestamp"]))
+        newest = max((f[-1][1] for f in self.cpr.values()), default=0.0)
+        kept: dict[str, list[tuple[str, float]]] = {}
+        for icao, frames in self.cpr.items():
+            last = frames[-1][1]
+            if last >= newest - CPR_KEEP_S:
+                kept[icao] = [f for f in frames[-CPR_KEEP_FRAMES:] if f[1] >= last - CPR_KEEP_S]
+        self.cpr = kept
 
 
 def _align(

@@ -6,8 +6,8 @@ openskynetwork/opensky-api: REST states are index-ordered as ``StateVector.keys`
 ``python/opensky_api.py`` (``docs/free/states-response.rst``; position_source 0 = ADS-B,
 1 = ASTERIX, 2 = MLAT, 3 = FLARM); history rows are ``state_vectors_data4`` columns
 (``docs/free/trino.rst``), timed by ``lastposupdate`` (else ``time``). History positions are ADS-B:
-OpenSky creates a state vector from ADS-B messages (``docs/free/state-vectors.rst``) and keeps
-MLAT in its own table (``readsb_mlat_sv``, trino.rst).
+state vectors come from ADS-B and Mode S messages (``docs/free/state-vectors.rst``), of which only
+ADS-B carries positions, and MLAT positions have their own table (``readsb_mlat_sv``, trino.rst).
 """
 
 from __future__ import annotations
@@ -51,11 +51,12 @@ REST_FIELDS = (
 MIN_STATE_LEN = 17
 #: REST ``position_source`` codes → ``pos_source`` (ASTERIX and FLARM have no canonical kind).
 POSITION_SOURCES = {"0": "adsb", "1": "other", "2": "mlat", "3": "other"}
-#: ``state_vectors_data4`` columns read (``serials`` and ``hour`` are not needed).
+#: ``state_vectors_data4`` columns (trino.rst) but ``serials``, ``hour``; HISTORY_READ is read.
 HISTORY_COLUMNS = (
     "time", "icao24", "lat", "lon", "velocity", "heading", "vertrate", "callsign", "onground",
     "alert", "spi", "squawk", "baroaltitude", "geoaltitude", "lastposupdate", "lastcontact",
 )  # fmt: skip
+HISTORY_READ = tuple(c for c in HISTORY_COLUMNS if c not in ("alert", "spi", "lastcontact"))
 HISTORY_REQUIRED = ("time", "icao24", "lat", "lon")
 HISTORY_SNIFF = (*HISTORY_REQUIRED, "velocity", "heading", "vertrate", "baroaltitude")
 PARQUET_MAGIC = b"PAR1"
@@ -299,7 +300,7 @@ def _read_parquet(blob: Blob, options: ReadOptions) -> Iterator[Chunk]:
             if missing:
                 yield _empty([Reject(f"Parquet file lacks columns {missing}")], options)
                 return
-            wanted = [c for c in HISTORY_COLUMNS if c in names]
+            wanted = [c for c in HISTORY_READ if c in names]
             first = 1
             for batch in pf.iter_batches(batch_size=BATCH_LINES, columns=wanted):
                 table = pa.Table.from_batches([batch])
@@ -329,6 +330,6 @@ def _history_chunk(
     problems.add(bad, "lastposupdate: not a time")
     pos_time = pc.if_else(pc.is_finite(pos_time), pos_time, pa.scalar(None, pa.float64()))
     time = pc.coalesce(pos_time, row_time)
-    source = pa.array(["adsb"] * n, pa.string())
+    source = pa.repeat(pa.scalar("adsb", pa.string()), n)
     vectors = _Vectors(columns, HISTORY_NAMES, time, problems, records, raw, source)
     return _state_chunk(vectors, options, rejects)
