@@ -25,6 +25,12 @@ _POSITION_COLUMNS = """
     ingest_id BIGINT NOT NULL
 """
 
+_AIRCRAFT_FIELDS = """
+    registration VARCHAR, type_code VARCHAR, type_desc VARCHAR, operator VARCHAR, owner VARCHAR,
+    year VARCHAR, military BOOLEAN, interesting BOOLEAN, pia BOOLEAN, ladd BOOLEAN,
+    cmpg VARCHAR, category VARCHAR, tags VARCHAR[], link VARCHAR
+"""
+
 #: Migration n brings the store from version n to n + 1.
 MIGRATIONS: tuple[str, ...] = (
     f"""
@@ -53,7 +59,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     """,
     # 2: aircraft databases imported by the user, field by field with their source
-    """
+    f"""
     CREATE TABLE aircraft_imports (
         import_id BIGINT PRIMARY KEY,
         path VARCHAR NOT NULL,
@@ -69,20 +75,7 @@ MIGRATIONS: tuple[str, ...] = (
         icao24 VARCHAR NOT NULL,
         source VARCHAR NOT NULL,
         import_id BIGINT NOT NULL,
-        registration VARCHAR,
-        type_code VARCHAR,
-        type_desc VARCHAR,
-        operator VARCHAR,
-        owner VARCHAR,
-        year VARCHAR,
-        military BOOLEAN,
-        interesting BOOLEAN,
-        pia BOOLEAN,
-        ladd BOOLEAN,
-        cmpg VARCHAR,
-        category VARCHAR,
-        tags VARCHAR[],
-        link VARCHAR,
+        {_AIRCRAFT_FIELDS},
         PRIMARY KEY (icao24, source)
     );
     CREATE TABLE aircraft_rejects (
@@ -95,20 +88,7 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE aircraft (
         icao24 VARCHAR PRIMARY KEY,
-        registration VARCHAR,
-        type_code VARCHAR,
-        type_desc VARCHAR,
-        operator VARCHAR,
-        owner VARCHAR,
-        year VARCHAR,
-        military BOOLEAN,
-        interesting BOOLEAN,
-        pia BOOLEAN,
-        ladd BOOLEAN,
-        cmpg VARCHAR,
-        category VARCHAR,
-        tags VARCHAR[],
-        link VARCHAR,
+        {_AIRCRAFT_FIELDS},
         field_sources MAP(VARCHAR, VARCHAR)
     );
     """,
