@@ -194,13 +194,17 @@ def test_line_shapes_and_their_times(tmp_path: Path) -> None:
             "# a comment",
             "*8D40;",  # a Mode A/C reply: skipped
             f"0 {EVEN}",
+            f"{datetime(2100, 1, 1, tzinfo=UTC).timestamp():.0f} {ODD}",
         ]
     )
     path = tmp_path / "mixed.txt"
     path.write_text(text)
     rows, rejects = _read(ModesHex(), path, ReadOptions())
     assert [r["time"] for r in rows] == [T0 + timedelta(seconds=s) for s in (5, 10, 15)]
-    assert [(r.record, r.reason) for r in rejects] == [(8, "time before 2000")]
+    assert [(r.record, r.reason) for r in rejects] == [
+        (8, "time before 2000"),
+        (9, "time in the future"),
+    ]
 
 
 def test_mlat_counter_lines(tmp_path: Path) -> None:
@@ -234,7 +238,7 @@ def test_df18_sources_and_anonymous_addresses(tmp_path: Path) -> None:
     ts = T0.timestamp()
     me_even, me_odd = EVEN[8:22], ODD[8:22]
     lines = []
-    for cf in (0, 1, 2, 5, 6):
+    for cf in (0, 1, 2, 3, 5, 6):  # CF 3, coarse TIS-B, has another layout: skipped
         for dt, me in ((0, me_even), (5, me_odd)):  # this pair is 5 s apart in its source
             lines.append(f"{ts + cf * 10 + dt:.0f},{squitter(0x90 | cf, '40058B' + me)}")
     bad = squitter(0x92, "40058B" + me_odd)
@@ -250,7 +254,7 @@ def test_df18_sources_and_anonymous_addresses(tmp_path: Path) -> None:
         ("~40058b", "tisb"),  # CF 5: fine TIS-B, non-ICAO address
         ("40058b", "adsr"),  # CF 6: ADS-R rebroadcast
     }
-    assert [(r.record, r.reason) for r in rejects] == [(11, "CRC check failed")]
+    assert [(r.record, r.reason) for r in rejects] == [(13, "CRC check failed")]
 
 
 def test_surface_positions_need_a_reference(tmp_path: Path) -> None:
@@ -342,6 +346,7 @@ def test_beast_blocks_keep_state(monkeypatch: pytest.MonkeyPatch) -> None:
     options = ReadOptions(reference=LFBO, reference_time=BEAST_TIME)
     whole, _ = _read(Beast(), path, options)
     monkeypatch.setattr(lines_module, "BLOCK_BYTES", 97)
+    monkeypatch.setattr(lines_module, "BATCH_LINES", 10)
     chunked, rejects = _read(Beast(), path, options)
     assert chunked == whole and rejects == []
 

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from basewatch.model import RAW_SCHEMA
+from basewatch.sources import lines
 from basewatch.sources.base import Blob, Chunk, ReadOptions, Reject
 from basewatch.sources.lines import LineBatch, base_time, blocks, line_batches
 from basewatch.sources.modes_decode import CounterClock, Frames, ModeSDecoder
@@ -34,6 +35,7 @@ _LINE = (
     r'(?P<body>[^;",\s]*);?"?\s*(?:,.*)?$'
 )
 _NULL_STR = pa.scalar(None, pa.string())
+_COUNTER_MARKS = pa.array(["@", "%"])
 
 
 class ModesHex:
@@ -49,10 +51,10 @@ class ModesHex:
     description: ClassVar[str] = "Mode S hex lines (TIMESTAMP,HEX CSV, *HEX; raw, @counter raw)"
 
     def sniff(self, head: bytes) -> bool:
-        lines = [s.strip() for s in head.decode("ascii", "replace").splitlines()[:21]]
-        lines = [s for s in lines if s and not s.startswith("#")][:20]
-        good = sum(1 for s in lines if _SNIFF.match(s))
-        return good >= 1 and len(lines) - good <= max(1, len(lines) // 5)
+        rows = [s.strip() for s in head.decode("ascii", "replace").splitlines()[:21]]
+        rows = [s for s in rows if s and not s.startswith("#")][:20]
+        good = sum(1 for s in rows if _SNIFF.match(s))
+        return good >= 1 and len(rows) - good <= max(1, len(rows) // 5)
 
     def read(self, blob: Blob, options: ReadOptions) -> Iterator[Chunk]:
         decoder = ModeSDecoder(options)
@@ -70,48 +72,21 @@ def _hex_frames(
     batch: LineBatch, clock: CounterClock, options: ReadOptions
 ) -> tuple[Frames, list[Reject]]:
     """Message hex and time of each line of a batch; lines that cannot give both are rejected."""
-    lines = pc.utf8_trim_whitespace(pa.array(batch.lines, pa.string()))
-    parts = pc.extract_regex(lines, _LINE)
-    mark = pc.fill_null(pc.struct_field(parts, "mark"), "")
-    body = pc.struct_field(parts, "body")
-    stamp = pc.struct_field(parts, "ts")
-    skip = pc.or_(pc.equal(lines, ""), pc.starts_with(lines, "#"))
-    if batch.first_line == 1 and not re.search(r"[0-9A-Fa-f]{14}", batch.lines[0]):
-        skip = pa.array([True, *skip.to_pylist()[1:]])  # a CSV header
-    head = pc.if_else(
-        pc.equal(mark, "<"), 14, pc.if_else(pc.is_in(mark, pa.array(["@", "%"])), 12, 0)
-    )
-    message = pc.utf8_slice_codeunits(body, 12)
-    message = pc.if_else(pc.equal(head, 14), pc.utf8_slice_codeunits(body, 14), message)
-    message = pc.if_else(pc.equal(head, 0), body, message)
-    skip = pc.or_(skip, pc.fill_null(pc.equal(pc.utf8_length(message), 4), False))  # Mode A/C
-    counted = pc.and_(pc.greater(head, 0), pc.invert(skip))
-    counter_ok = pc.match_substring_regex(body, "^[0-9A-Fa-f]{12}")
-    times = pc.cast(pc.if_else(pc.equal(stamp, ""), _NULL_STR, stamp), pa.float64())
-    times = _counter_times(times, body, pc.and_(counted, counter_ok), clock)
-    if options.reference_time is not None:
-        times = pc.fill_null(times, options.reference_time.timestamp())
     frames, rejects = Frames(), []
-    rows = zip(
-        skip.to_pylist(), parts.is_valid().to_pylist(), counted.to_pylist(),
-        pc.fill_null(counter_ok, False).to_pylist(), message.to_pylist(), times.to_pylist(),
-        strict=True,
-    )  # fmt: skip
-    for i, (skipped, matched, has_counter, good_counter, msg, time) in enumerate(rows):
-        if skipped:
-            continue
+    for i, (matched, counter_ok, msg, time) in _parse_lines(batch, clock, options):
         reason = (
             "not a Mode S hex line"
             if not matched
             else "timestamp counter is not 12 hex digits"
-            if has_counter and not good_counter
+            if not counter_ok
             else "line has no timestamp: pass a reference time (--reference-time)"
             if time is None
             else None
         )
         record, offset, raw = batch.first_line + i, batch.offsets[i], batch.lines[i].strip()
-        if reason:
-            rejects.append(Reject(reason, record=record, offset=offset, raw=repr(raw)[:300]))
+        if reason or msg is None or time is None:
+            why = reason or "not a Mode S hex line"
+            rejects.append(Reject(why, record=record, offset=offset, raw=repr(raw)[:300]))
             continue
         frames.hex.append(msg)
         frames.time.append(time)
@@ -119,6 +94,35 @@ def _hex_frames(
         frames.offset.append(offset)
         frames.raw.append(repr(raw))
     return frames, rejects
+
+
+def _parse_lines(
+    batch: LineBatch, clock: CounterClock, options: ReadOptions
+) -> Iterator[tuple[int, tuple[bool, bool, str | None, float | None]]]:
+    """(index, (matched, counter ok, message hex, epoch seconds)) of each line not skipped."""
+    text = pc.utf8_trim_whitespace(pa.array(batch.lines, pa.string()))
+    parts = pc.extract_regex(text, _LINE)
+    mark = pc.fill_null(pc.struct_field(parts, "mark"), "")
+    body, stamp = pc.struct_field(parts, "body"), pc.struct_field(parts, "ts")
+    skip = pc.or_(pc.equal(text, ""), pc.starts_with(text, "#"))
+    if batch.first_line == 1 and not re.search(r"[0-9A-Fa-f]{14}", batch.lines[0]):
+        skip = pa.array([True, *skip.to_pylist()[1:]])  # a CSV header
+    head = pc.if_else(pc.equal(mark, "<"), 14, pc.if_else(pc.is_in(mark, _COUNTER_MARKS), 12, 0))
+    message = pc.if_else(pc.equal(head, 0), body, pc.utf8_slice_codeunits(body, 12))
+    message = pc.if_else(pc.equal(head, 14), pc.utf8_slice_codeunits(body, 14), message)
+    skip = pc.or_(skip, pc.fill_null(pc.equal(pc.utf8_length(message), 4), False))  # Mode A/C
+    counted = pc.and_(pc.greater(head, 0), pc.invert(skip))
+    counter_ok = pc.match_substring_regex(body, "^[0-9A-Fa-f]{12}")
+    times = pc.cast(pc.if_else(pc.equal(stamp, ""), _NULL_STR, stamp), pa.float64())
+    times = _counter_times(times, body, pc.and_(counted, counter_ok), clock)
+    if options.reference_time is not None:
+        times = pc.fill_null(times, options.reference_time.timestamp())
+    counter_fine = pc.or_(pc.invert(counted), pc.fill_null(counter_ok, False))
+    values = zip(
+        parts.is_valid().to_pylist(), counter_fine.to_pylist(), message.to_pylist(),
+        times.to_pylist(), strict=True,
+    )  # fmt: skip
+    return ((i, v) for i, (s, v) in enumerate(zip(skip.to_pylist(), values, strict=True)) if not s)
 
 
 def _counter_times(
@@ -148,8 +152,7 @@ def _note_resets(blob: Blob, clock: CounterClock) -> None:
 
 # --- Beast binary ----------------------------------------------------------------------------
 
-#: Payload bytes after the type byte: 6-byte counter, 1 signal byte, then the message.
-BEAST_PAYLOAD = {ord("1"): 9, ord("2"): 14, ord("3"): 21, ord("4"): 21}
+#: A frame: 0x1a, the type, then (escaped) 6-byte counter, signal byte and 2/7/14/14 bytes.
 _ESC = rb"(?:\x1a\x1a|[^\x1a])"
 _FRAME = re.compile(rb"\x1a(?:1" + _ESC + rb"{9}|2" + _ESC + rb"{14}|[34]" + _ESC + rb"{21})")
 _MAX_FRAME = 2 + 2 * 21
@@ -227,12 +230,18 @@ class Beast:
         clock = CounterClock(base_time(blob, options))
         splitter = BeastSplitter()
         counted = 0
+        frames: list[BeastFrame] = []
+        garbage: list[tuple[int, bytes]] = []
         for block in _blocks_then_end(blob):
             broken = block if isinstance(block, Reject) else None
-            data = b"" if isinstance(block, Reject) or block is None else block
-            frames, garbage = splitter.feed(data, final=block is None or broken is not None)
-            yield _beast_chunk(frames, garbage, counted, clock, decoder, broken)
-            counted += len(frames)
+            end = block is None or broken is not None
+            more, junk = splitter.feed(block if isinstance(block, bytes) else b"", final=end)
+            frames += more
+            garbage += junk
+            if end or len(frames) >= lines.BATCH_LINES:
+                yield _beast_chunk(frames, garbage, counted, clock, decoder, broken)
+                counted += len(frames)
+                frames, garbage = [], []
             if broken is not None:
                 break
         _note_resets(blob, clock)

@@ -9,6 +9,7 @@ track and rate (BDS09), altitude (DF0/4/16/20) and squawk (DF5/21, BDS61) are ca
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -32,23 +33,26 @@ CPR_KEEP_FRAMES = 16
 TICKS_PER_S = 12e6
 COUNTER_WRAP = 1 << 48
 _WRAP_SLACK = int(TICKS_PER_S * 3600)
+#: A lone frame decoded against the receiver is ambiguous beyond half a CPR cell (180 NM);
+#: with receivers hearing up to 300 NM, only (360 - 300) NM around it is safe (as dump1090).
+LOCAL_RANGE_KM = (360 - 300) * 1.852
 _HEX = r"^([0-9a-f]{14}|[0-9a-f]{28})$"
 _ALTITUDE_DFS = ("0", "4", "16", "20")
 _SQUAWK_DFS = ("5", "21")
 UNDECODABLE = "CRC check failed or undecodable"
 
-#: rs1090's name of the DF18 control field → pos_source (CF codes as dump1090 mode_s.c reads
-#: them: 0/1 ADS-B non-transponder, 2/3/5 TIS-B, 6 ADS-R rebroadcast, 4 management, 7 reserved).
+#: rs1090's name of the DF18 control field (CF) → pos_source. CF as dump1090 mode_s.c reads
+#: it: 0/1 ADS-B from non-transponder devices, 2/5 fine TIS-B, 6 ADS-R rebroadcast.
 DF18_SOURCES = {
     "ADSB_ES_NT": "adsb",
     "ADSB_ES_NT_ALT": "adsb",
     "TISB_FINE": "tisb",
-    "TISB_COARSE": "tisb",
     "TISB_ADSB_RELAY": "tisb",
     "TISB_ADSB": "adsr",
-    "TISB_MANAGE": "other",
-    "Reserved": "other",
 }
+#: CF 3 (coarse TIS-B: not the DF17 ME layout), 4 (management) and 7 (reserved) are not
+#: decoded, as dump1090 does not: such frames are skipped, not rejected.
+UNUSED_CF = (3, 4, 7)
 
 
 def _crc_table() -> np.ndarray:
@@ -170,7 +174,7 @@ class ModeSDecoder:
         df = np.frombuffer(bytes.fromhex("".join(h[:2] for h in hexes)), np.uint8) >> 3
         long = np.fromiter((len(h) == 28 for h in hexes), bool, len(hexes))
         fits = long == ((df & 0x10) != 0)
-        anon = np.zeros(len(idx), bool)
+        anon, unused = np.zeros(len(idx), bool), np.zeros(len(idx), bool)
         squitter = long & np.isin(df, (17, 18))
         if squitter.any():
             data = np.frombuffer(
@@ -178,10 +182,12 @@ class ModeSDecoder:
             ).reshape(-1, 14)
             fits[squitter] &= crc_ok(data)
             anon[squitter] = non_icao(data) & (df[squitter] == 18)
+            unused[squitter] = (df[squitter] == 18) & np.isin(data[:, 0] & 7, UNUSED_CF)
         for k in np.flatnonzero(~fits):
             why = "CRC check failed" if squitter[k] else "length does not match downlink format"
             rejects.append(frames.reject(int(idx[k]), why))
-        return [int(i) for i in idx[fits]], anon[fits].tolist()
+        use = fits & ~unused
+        return [int(i) for i in idx[use]], anon[use].tolist()
 
     def _plausible_times(
         self, frames: Frames, good: np.ndarray, rejects: list[Reject]
@@ -246,12 +252,22 @@ def _align(
 
 
 def _local(decoded: list[dict[str, Any] | None], reference: tuple[float, float]) -> None:
-    """Decode still-unresolved CPR frames one by one against the receiver's position."""
+    """Decode still-unresolved airborne frames one by one against the receiver's position,
+    kept only within ``LOCAL_RANGE_KM`` of it (dump1090 ``track.c`` doLocalCPR)."""
     for msg in decoded:
-        if msg is not None and "lat_cpr" in msg and msg.get("latitude") is None:
+        if msg is not None and msg.get("bds") == "05" and msg.get("latitude") is None:
             single = rs1090.decode(msg["frame"], reference=reference)
-            if isinstance(single, dict) and single.get("latitude") is not None:
-                msg["latitude"], msg["longitude"] = single["latitude"], single["longitude"]
+            lat, lon = single.get("latitude"), single.get("longitude")
+            if lat is not None and lon is not None and _km(reference, lat, lon) <= LOCAL_RANGE_KM:
+                msg["latitude"], msg["longitude"] = lat, lon
+
+
+def _km(reference: tuple[float, float], lat: float, lon: float) -> float:
+    """Great-circle distance in km."""
+    p1, p2 = math.radians(reference[0]), math.radians(lat)
+    dp, dl = p2 - p1, math.radians(lon - reference[1])
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(min(1.0, math.sqrt(a)))
 
 
 def _row(msg: dict[str, Any], anonymous: bool, record: int) -> tuple[Any, ...] | None:

@@ -103,38 +103,42 @@ def _batch_chunk(batch: LineBatch, carry: CarryForward, options: ReadOptions) ->
     records = pa.array(range(batch.first_line, batch.first_line + len(batch.lines)), pa.int64())
     skip = pc.or_(pc.is_in(f[0], pa.array(NO_POSITION_KINDS)), pc.equal(lines, ""))
     is_msg = pc.equal(f[0], "MSG")
-    reasons = pa.nulls(len(lines), pa.string())
-    not_sbs = pc.invert(pc.or_(is_msg, skip))
-    reasons = _reason(reasons, not_sbs, "not an SBS line (MSG, SEL, ID, AIR, STA or CLK)")
-    reasons = _reason(
-        reasons, pc.less(count, N_FIELDS), f"MSG line has fewer than {N_FIELDS} fields"
-    )
-    msg_type = pc.cast(
-        pc.if_else(pc.match_substring_regex(f[1], "^[1-8]$"), f[1], _NULL_STR), pa.int8()
-    )
-    reasons = _reason(reasons, pc.is_null(msg_type), "MSG transmission type is not 1-8")
-    icao = pc.utf8_lower(f[4])
-    bad_hex = pc.invert(pc.match_substring_regex(icao, r"^~?[0-9a-f]{6}$"))
-    reasons = _reason(reasons, bad_hex, "address is not 6 hex digits")
-    time = _times(f[6], f[7])
-    reasons = _reason(reasons, pc.is_null(time), "date/time generated is not YYYY/MM/DD HH:MM:SS")
+    msg_type, time, reasons = _check_lines(f, count, pc.invert(pc.or_(is_msg, skip)))
     cols, reasons = _values(f, reasons)
-    reasons = pc.if_else(is_msg, reasons, pc.if_else(skip, _NULL_STR, reasons))
-    keep = pc.and_(is_msg, pc.is_null(reasons))
+    reasons = pc.if_else(skip, _NULL_STR, reasons)
     rejects = _rejects(batch, reasons, records)
     has_pos = pc.or_(pc.is_valid(cols["lat"]), pc.is_valid(cols["lon"]))
     is_pos = pc.and_(pc.is_in(msg_type, pa.array([2, 3], pa.int8())), has_pos)
     on_ground = pc.if_else(pc.equal(msg_type, 2), True, cols.pop("on_ground"))
     messages = pa.table(
-        {"icao24": icao, "time": time, "seq": records, "is_pos": is_pos, "on_ground": on_ground}
+        {"icao24": pc.utf8_lower(f[4]), "time": time, "seq": records, "is_pos": is_pos}
+        | {"on_ground": on_ground}
         | cols
-    ).filter(keep)
+    ).filter(pc.and_(is_msg, pc.is_null(reasons)))
     positions = carry.apply(messages)
     columns = {name: positions[name] for name in positions.column_names if name != "seq"}
     columns["pos_source"] = pa.array(["adsb"] * positions.num_rows, pa.string())
     chunk = to_chunk(columns, positions["seq"], options, rejects)
     chunk.rejects = [_with_offset(r, batch) for r in chunk.rejects]
     return chunk
+
+
+def _check_lines(
+    f: list[pa.Array], count: pa.Array, not_sbs: pa.Array
+) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """Transmission type, time (epoch seconds) and the first reason to reject each line."""
+    reasons = pa.nulls(len(count), pa.string())
+    reasons = _reason(reasons, not_sbs, "not an SBS line (MSG, SEL, ID, AIR, STA or CLK)")
+    short = pc.less(count, N_FIELDS)
+    reasons = _reason(reasons, short, f"MSG line has fewer than {N_FIELDS} fields")
+    digit = pc.match_substring_regex(f[1], "^[1-8]$")
+    msg_type = pc.cast(pc.if_else(digit, f[1], _NULL_STR), pa.int8())
+    reasons = _reason(reasons, pc.is_null(msg_type), "MSG transmission type is not 1-8")
+    bad_hex = pc.invert(pc.match_substring_regex(pc.utf8_lower(f[4]), r"^~?[0-9a-f]{6}$"))
+    reasons = _reason(reasons, bad_hex, "address is not 6 hex digits")
+    time = _times(f[6], f[7])
+    reasons = _reason(reasons, pc.is_null(time), "date/time generated is not YYYY/MM/DD HH:MM:SS")
+    return msg_type, time, reasons
 
 
 def _with_offset(reject: Reject, batch: LineBatch) -> Reject:
