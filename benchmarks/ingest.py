@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -22,11 +23,11 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import adsbx_recording, readsb_tree  # noqa: E402
+from generate import adsbx_recording, readsb_tree
 
-from basewatch import Store  # noqa: E402
-from basewatch.sources import Blob, ReadOptions, get_source  # noqa: E402
-from basewatch.sources.parallel import read_files  # noqa: E402
+from basewatch import Store
+from basewatch.sources import Blob, ReadOptions, get_source
+from basewatch.sources.parallel import read_files
 
 NAIVE_SAMPLE = 20_000
 
@@ -103,20 +104,40 @@ def main() -> None:
     adsbx_recording(rec, n)
     files = sorted(tree.rglob("*.json"))
     size_mb = sum(f.stat().st_size for f in files) / 1e6
-    print(f"inputs: readsb tree {len(files)} files {size_mb:.1f} MB gzip, {n:,} positions; "
-          f"ADSBx recording {rec.stat().st_size / 1e6:.1f} MB, {n:,} positions")
+    print(
+        f"inputs: readsb tree {len(files)} files {size_mb:.1f} MB gzip, {n:,} positions; "
+        f"ADSBx recording {rec.stat().st_size / 1e6:.1f} MB, {n:,} positions"
+    )
     rows: list[tuple[str, int, float]] = []
-    rows.append(("readsb_trace adapter, 1 process", *_timed(lambda: adapter_only(files, "readsb_trace", 1))))
-    rows.append(("readsb_trace adapter, all cores", *_timed(lambda: adapter_only(files, "readsb_trace", 0 or 2))))
-    rows.append(("readsb tree → store (end to end)", *_timed(lambda: end_to_end([tree], work / "a.duckdb"))))
+    rows.append(
+        ("readsb_trace adapter, 1 process", *_timed(lambda: adapter_only(files, "readsb_trace", 1)))
+    )
+    rows.append(
+        (
+            "readsb_trace adapter, all cores",
+            *_timed(lambda: adapter_only(files, "readsb_trace", os.cpu_count() or 1)),
+        )
+    )
+    rows.append(
+        ("readsb tree → store (end to end)", *_timed(lambda: end_to_end([tree], work / "a.duckdb")))
+    )
     try:
         get_source("adsbx_v2")
-        rows.append(("adsbx_v2 adapter, 1 process", *_timed(lambda: adapter_only([rec], "adsbx_v2", 1))))
-        rows.append(("ADSBx recording → store (end to end)", *_timed(lambda: end_to_end([rec], work / "b.duckdb"))))
+        rows.append(
+            ("adsbx_v2 adapter, 1 process", *_timed(lambda: adapter_only([rec], "adsbx_v2", 1)))
+        )
+        rows.append(
+            (
+                "ADSBx recording → store (end to end)",
+                *_timed(lambda: end_to_end([rec], work / "b.duckdb")),
+            )
+        )
     except Exception as exc:  # adapter not available in this checkout
         print(f"adsbx_v2: skipped ({exc})")
     naive = _timed(lambda: naive_readsb(files, NAIVE_SAMPLE))
-    rows.append((f"naive baseline (json.load + loop + row inserts, first {NAIVE_SAMPLE:,})", *naive))
+    rows.append(
+        (f"naive baseline (json.load + loop + row inserts, first {NAIVE_SAMPLE:,})", *naive)
+    )
     naive_rate = naive[0] / naive[1]
     print(f"\n{'what':<72} {'positions':>11} {'seconds':>8} {'positions/s':>12} {'× naive':>8}")
     for what, count, secs in rows:
@@ -125,9 +146,12 @@ def main() -> None:
     if not args.no_rss:
         readsb_tree(big_tree, 4 * n, seed=7)
         one, four = peak_rss_mb(tree, work / "m1.duckdb"), peak_rss_mb(big_tree, work / "m4.duckdb")
-        print(f"\npeak RSS ingesting the tree: {one:.0f} MB at {n:,} positions, "
-              f"{four:.0f} MB at {4 * n:,} positions (ratio {four / one:.2f})")
-    print(f"(this process peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)")
+        print(
+            f"\npeak RSS ingesting the tree: {one:.0f} MB at {n:,} positions, "
+            f"{four:.0f} MB at {4 * n:,} positions (ratio {four / one:.2f})"
+        )
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"(this process peak RSS {own:.0f} MB)")
 
 
 if __name__ == "__main__":

@@ -37,19 +37,39 @@ def approach() -> list[list[object]]:
         obj = None
         if i % 12 == 0:
             obj = {"type": "adsb_icao", "flight": "RFF7071 ", "squawk": "7401", "category": "A5"}
-        points.append([
-            round(t, 2), round(lat, 6), round(lon, 6), "ground" if on_ground else alt,
-            round(gs, 1), 186.0, 2 if i == 0 else 0, 0 if on_ground else -1200, obj,
-            "adsb_icao", None if on_ground else alt + 150, None, None, None,
-        ])
+        points.append(
+            [
+                round(t, 2),
+                round(lat, 6),
+                round(lon, 6),
+                "ground" if on_ground else alt,
+                round(gs, 1),
+                186.0,
+                2 if i == 0 else 0,
+                0 if on_ground else -1200,
+                obj,
+                "adsb_icao",
+                None if on_ground else alt + 150,
+                None,
+                None,
+                None,
+            ]
+        )
     return points
 
 
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     points = approach()
-    doc = {"icao": HEX, "r": "RF-76999", "t": "IL76", "desc": "ILYUSHIN IL-76", "dbFlags": 1,
-           "timestamp": START, "trace": points}
+    doc = {
+        "icao": HEX,
+        "r": "RF-76999",
+        "t": "IL76",
+        "desc": "ILYUSHIN IL-76",
+        "dbFlags": 1,
+        "timestamp": START,
+        "trace": points,
+    }
     raw = json.dumps(doc, separators=(",", ":")).encode()
     # readsb writes traces gzip-compressed but keeps the .json name
     (OUT / f"trace_full_{HEX}.json").write_bytes(gzip.compress(raw, mtime=0))
