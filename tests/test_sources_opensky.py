@@ -327,8 +327,13 @@ def test_sniffers_claim_only_their_files(path: Path) -> None:
 
 ROUND_TRIP = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 hexes = st.text("0123456789abcdef", min_size=6, max_size=6)
+# OpenSky's Impala exports write NULL/NaN for missing values, so the adapter reads such texts
+# as null: they cannot round-trip as callsigns.
 callsigns = st.one_of(
-    st.none(), st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=8)
+    st.none(),
+    st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=8).filter(
+        lambda c: c.lower() not in {"null", "nan", "none", "na", "n/a"}
+    ),
 )
 squawks = st.one_of(st.none(), st.text("01234567", min_size=4, max_size=4))
 canonical = st.fixed_dictionaries(
