@@ -102,3 +102,15 @@ def test_export_positions_parquet(tmp_path: Path) -> None:
     out = run("export", "positions", "--format", "parquet", "--out", str(tmp_path / "pq"), db=db)
     assert out.returncode == 0, out.stderr
     assert [p.name for p in (tmp_path / "pq").iterdir()] == ["date=2023-11-14"]
+
+
+def test_shipped_sample_shows_cross_source_dedup(tmp_path: Path) -> None:
+    """The README's first command: the sample's ADSBx polls repeat positions of the trace."""
+    out = run("ingest", "--sample", "--json", db=tmp_path / "s.duckdb")
+    assert out.returncode == 0, out.stderr
+    rows = {r["format"]: r for r in json.loads(out.stdout)["ingests"]}
+    assert set(rows) == {"readsb_trace", "adsbx_v2"}
+    total = sum(r["accepted"] + r["duplicates"] for r in rows.values())
+    assert sum(r["duplicates"] for r in rows.values()) == rows["adsbx_v2"]["accepted"] > 0
+    stats = json.loads(run("stats", "--json", db=tmp_path / "s.duckdb").stdout)
+    assert stats["positions"] == total - rows["adsbx_v2"]["accepted"]

@@ -73,6 +73,19 @@ def main() -> None:
     raw = json.dumps(doc, separators=(",", ":")).encode()
     # readsb writes traces gzip-compressed but keeps the .json name
     (OUT / f"trace_full_{HEX}.json").write_bytes(gzip.compress(raw, mtime=0))
+    # the final approach again, polled from an ADS-B Exchange v2 API every 30 s (JSON lines):
+    # the positions it shares with the trace are stored once
+    lines = []
+    for point in points[150:210:3]:
+        seen_pos = 1.5
+        now_ms = round((START + float(point[0]) + seen_pos) * 1000)  # type: ignore[arg-type]
+        ac = {"hex": HEX, "type": "adsb_icao", "flight": "RFF7071 ", "r": "RF-76999", "t": "IL76",
+              "alt_baro": point[3], "gs": point[4], "track": point[5], "squawk": "7401",
+              "lat": point[1], "lon": point[2], "seen_pos": seen_pos, "seen": 0.2,
+              "rr_lat": 35.5, "rr_lon": 35.8, "messages": 4242, "rssi": -18.5}
+        lines.append(json.dumps({"ac": [ac], "msg": "No error", "now": now_ms, "total": 1,
+                                 "ctime": now_ms, "ptime": 3}, separators=(",", ":")))
+    (OUT / "adsbx_v2_point_oslk.jsonl").write_text("\n".join(lines) + "\n")
 
 
 if __name__ == "__main__":
