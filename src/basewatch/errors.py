@@ -4,7 +4,8 @@
     ├── UsageError            a wrong option or argument (CLI exit 2)
     ├── FormatError           a file of no known format, or not of the format asked for
     ├── InputError            an input that cannot be opened or read at all
-    └── StoreError            the store cannot be opened, migrated or written
+    ├── StoreError            the store cannot be opened, migrated or written
+    └── ConfigError           basewatch.yaml (or a rules file) is malformed: file, key path, line
 
 Bad *records* are not exceptions: adapters turn them into ``Reject`` rows kept in the store.
 """
@@ -34,3 +35,7 @@ class InputError(BasewatchError):
 
 class StoreError(BasewatchError):
     """The DuckDB store cannot be opened, migrated or written."""
+
+
+class ConfigError(BasewatchError):
+    """A config or rules file is malformed; the message names the file, key path and line."""

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from basewatch.config import Config, load_config
 from basewatch.errors import UsageError
 from basewatch.store import Store, default_db_path
 
@@ -27,6 +28,7 @@ class State:
 
     db: str = ""
     quiet: bool = False
+    config: str | None = None
 
 
 state = State()
@@ -42,9 +44,21 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Write one JSON documen
 def _global(
     db: DbOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
+    config: Annotated[
+        str | None,
+        typer.Option(
+            "--config", help="basewatch.yaml (env BASEWATCH_CONFIG, else ./basewatch.yaml)."
+        ),
+    ] = None,
 ) -> None:
     state.db = db or default_db_path()
     state.quiet = quiet
+    state.config = config
+
+
+def current_config() -> Config:
+    """The config chosen by --config > BASEWATCH_CONFIG > ./basewatch.yaml > packaged default."""
+    return load_config(state.config)
 
 
 def open_store(db: str | None) -> Store:
