@@ -10,7 +10,16 @@ from pathlib import Path
 from tests.conftest import shared
 from tests.test_cli import run
 
-SHOW_KEYS = ["icao24", "country", "registration", "type", "operator", "military", "state", "reasons"]
+SHOW_KEYS = [
+    "icao24",
+    "country",
+    "registration",
+    "type",
+    "operator",
+    "military",
+    "state",
+    "reasons",
+]
 
 
 def test_import_show_list(tmp_path: Path) -> None:
@@ -26,13 +35,20 @@ def test_import_show_list(tmp_path: Path) -> None:
     assert again["imports"][0]["status"] == "already imported"
 
     # a Russian Air Force An-124 from the file, looked up by registration
-    an124 = next(r for r in rows if r["$ICAO Type"] == "A124" and r["$Registration"].startswith("RA-"))
+    an124 = next(
+        r for r in rows if r["$ICAO Type"] == "A124" and r["$Registration"].startswith("RA-")
+    )
     shown = run("aircraft", "show", an124["$Registration"], "--json", db=db)
     assert shown.returncode == 0, shown.stderr
     doc = json.loads(shown.stdout)
     assert list(doc)[: len(SHOW_KEYS)] == SHOW_KEYS
     assert doc["icao24"] == an124["$ICAO"].lower().zfill(6)
-    assert (doc["country"], doc["type"], doc["military"], doc["state"]) == ("RU", "A124", True, True)
+    assert (doc["country"], doc["type"], doc["military"], doc["state"]) == (
+        "RU",
+        "A124",
+        True,
+        True,
+    )
     assert any(r["rule"] == "plane_alert.cmpg" for r in doc["reasons"])
 
     listed = run("aircraft", "list", "--military", "--country", "RU", "--csv", db=db)
