@@ -76,17 +76,18 @@ def naive_readsb(files: list[Path], limit: int) -> int:
     return n
 
 
-def peak_rss_mb(tree: Path, db: Path) -> float:
-    """Peak RSS of a fresh process ingesting ``tree`` (children included)."""
+def peak_rss_mb(tree: Path, db: Path) -> tuple[float, float]:
+    """Peak RSS (MB) of a fresh process ingesting ``tree``, and of its largest reader worker."""
     code = (
         "import resource,sys; from basewatch import Store\n"
         f"s=Store.open({str(db)!r}); s.ingest([{str(tree)!r}]); s.close()\n"
         "r=resource.getrusage(resource.RUSAGE_SELF).ru_maxrss;"
-        "c=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; print(max(r,c)/1024)"
+        "c=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss; print(r/1024, c/1024)"
     )
     db.unlink(missing_ok=True)
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    main, worker = out.stdout.strip().splitlines()[-1].split()
+    return float(main), float(worker)
 
 
 def main() -> None:
@@ -147,8 +148,10 @@ def main() -> None:
         readsb_tree(big_tree, 4 * n, seed=7)
         one, four = peak_rss_mb(tree, work / "m1.duckdb"), peak_rss_mb(big_tree, work / "m4.duckdb")
         print(
-            f"\npeak RSS ingesting the tree: {one:.0f} MB at {n:,} positions, "
-            f"{four:.0f} MB at {4 * n:,} positions (ratio {four / one:.2f})"
+            f"\npeak RSS ingesting the tree (main process / largest reader worker): "
+            f"{one[0]:.0f} / {one[1]:.0f} MB at {n:,} positions, "
+            f"{four[0]:.0f} / {four[1]:.0f} MB at {4 * n:,} positions "
+            f"(main ratio {four[0] / one[0]:.2f})"
         )
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"(this process peak RSS {own:.0f} MB)")
