@@ -6,18 +6,29 @@ canonical schema plus the records it had to reject, each with its number and a r
 
 from __future__ import annotations
 
-import gzip
+import gc
 import hashlib
 import io
 import sys
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, ClassVar, Protocol
+from typing import BinaryIO, ClassVar, Protocol, cast
 
 import pyarrow as pa
+from isal import igzip, igzip_lib, isal_zlib
+
+#: Errors a gzip stream raises when it is truncated or corrupt (zlib's and ISA-L's).
+GZIP_ERRORS: tuple[type[BaseException], ...] = (
+    OSError,
+    EOFError,
+    zlib.error,
+    cast(type[BaseException], isal_zlib.error),
+    cast(type[BaseException], igzip_lib.IsalError),
+)
 
 GZIP_MAGIC = b"\x1f\x8b"
 HEAD_BYTES = 64 * 1024
@@ -88,7 +99,8 @@ class Blob:
         raw = self.open_raw()
         if raw.read(2) == GZIP_MAGIC:
             raw.seek(0)
-            return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+            # ISA-L's gzip reader: the same stream as the gzip module, two to three times faster
+            return igzip.IGzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value,no-untyped-call]
         raw.seek(0)
         return raw
 
@@ -102,7 +114,7 @@ class Blob:
                     if not piece:
                         break
                     out += piece
-        except (OSError, EOFError, zlib.error):
+        except GZIP_ERRORS:
             pass
         return bytes(out)
 
@@ -113,7 +125,7 @@ class Blob:
             with self.open() as fh:
                 while piece := fh.read(1 << 20):
                     out += piece
-        except (OSError, EOFError, zlib.error) as exc:
+        except GZIP_ERRORS as exc:
             return bytes(out), Reject(f"corrupt or truncated gzip: {exc}", offset=len(out))
         return bytes(out), None
 
@@ -129,6 +141,19 @@ class Blob:
 
     def __repr__(self) -> str:
         return f"Blob({self.path!r})"
+
+
+@contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while parsing: JSON makes no cycles, and collections
+    triggered by millions of fresh lists cost a quarter of the parse time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Source(Protocol):

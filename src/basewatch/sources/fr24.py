@@ -14,7 +14,6 @@ import hashlib
 import math
 import re
 import xml.etree.ElementTree as ET
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from basewatch.model import FT_PER_M
-from basewatch.sources.base import Blob, Chunk, ReadOptions, Reject
+from basewatch.sources.base import GZIP_ERRORS, Blob, Chunk, ReadOptions, Reject
 from basewatch.sources.columns import Column, to_chunk
 from basewatch.sources.textcols import (
     BATCH_LINES,
@@ -134,7 +133,7 @@ class Fr24Kml:
                     acc.add(*item)
                     if len(acc.records) >= BATCH_LINES:
                         yield acc.flush(options)
-        except (OSError, EOFError, zlib.error) as exc:
+        except GZIP_ERRORS as exc:
             acc.rejects.append(Reject(f"corrupt or truncated gzip: {exc}"))
         yield acc.flush(options)
 

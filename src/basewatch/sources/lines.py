@@ -6,7 +6,6 @@ Memory stays bounded on any file size; a truncated gzip ends the stream with one
 from __future__ import annotations
 
 import codecs
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,7 +13,7 @@ from functools import cached_property
 from itertools import accumulate
 from pathlib import Path
 
-from basewatch.sources.base import Blob, ReadOptions, Reject
+from basewatch.sources.base import GZIP_ERRORS, Blob, ReadOptions, Reject
 
 BLOCK_BYTES = 1 << 16
 BATCH_LINES = 100_000
@@ -30,7 +29,7 @@ def blocks(blob: Blob, size: int | None = None) -> Iterator[bytes | Reject]:
             while piece := fh.read(size):
                 done += len(piece)
                 yield piece
-    except (OSError, EOFError, zlib.error) as exc:
+    except GZIP_ERRORS as exc:
         yield Reject(f"corrupt or truncated gzip: {exc}", offset=done)
 
 

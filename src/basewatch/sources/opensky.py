@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import io
 import itertools
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, ClassVar
@@ -26,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from basewatch.model import FPM_PER_MS, FT_PER_M, KT_PER_MS
-from basewatch.sources.base import HEAD_BYTES, Blob, Chunk, ReadOptions, Reject
+from basewatch.sources.base import GZIP_ERRORS, HEAD_BYTES, Blob, Chunk, ReadOptions, Reject
 from basewatch.sources.columns import to_chunk
 from basewatch.sources.textcols import (
     BATCH_LINES,
@@ -162,7 +161,7 @@ def _first_line_is_object(blob: Blob) -> bool:
             for line in fh:
                 if line.strip():
                     return isinstance(orjson.loads(line), dict)
-    except (OSError, EOFError, zlib.error, orjson.JSONDecodeError):
+    except (*GZIP_ERRORS, orjson.JSONDecodeError):  # type: ignore[misc]
         return False
     return False
 
@@ -218,7 +217,7 @@ def _read_json_lines(blob: Blob, options: ReadOptions) -> Iterator[Chunk]:
                 offset += len(line)
                 if len(states.rows) >= BATCH_LINES:
                     yield states.flush(options)
-    except (OSError, EOFError, zlib.error) as exc:
+    except GZIP_ERRORS as exc:
         states.rejects.append(Reject(f"corrupt or truncated gzip: {exc}", offset=offset))
     yield states.flush(options)
 

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 
-from basewatch.sources.base import Blob, Chunk, ReadOptions, Source
+from basewatch.sources.base import Blob, Chunk, ReadOptions, Source, no_gc
 
 #: Below this many bytes in all, reading stays in this process.
 PARALLEL_MIN_BYTES = 16 * 1024 * 1024
@@ -23,7 +23,8 @@ Reading = tuple[Blob, Source, Iterator[Chunk]]
 
 
 def _read_file(path: str, source: Source, options: ReadOptions) -> list[Chunk]:
-    return list(source.read(Blob(path), options))
+    with no_gc():  # a worker's whole task builds acyclic data only
+        return list(source.read(Blob(path), options))
 
 
 def _serial(blob: Blob, source: Source, options: ReadOptions) -> Reading:

@@ -10,7 +10,6 @@ import dataclasses
 import itertools
 import math
 import re
-import zlib
 from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeAlias
@@ -20,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from basewatch.model import RAW_SCHEMA
-from basewatch.sources.base import Blob, Chunk, ReadOptions, Reject
+from basewatch.sources.base import GZIP_ERRORS, Blob, Chunk, ReadOptions, Reject, no_gc
 from basewatch.sources.columns import Column, to_chunk
 from basewatch.sources.vocab import READSB_TYPES, map_vocabulary
 
@@ -277,7 +276,7 @@ def _lines(blob: Blob) -> Generator[Line | Reject, None, None]:
                 if line.strip():
                     yield number, offset, line
                 offset += len(line)
-    except (OSError, EOFError, zlib.error) as exc:
+    except GZIP_ERRORS as exc:
         yield Reject(f"corrupt or truncated input: {exc}", offset=offset)
 
 
@@ -303,13 +302,14 @@ def _recording(
             batch.rejects.append(item)
             break
         number, offset, line = item
-        try:
-            doc = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            reason = f"invalid JSON: line {number}: {exc}"
-            batch.rejects.append(Reject(reason, offset=offset, raw=repr(line[:300])))
-            continue
-        batch.add(doc, offset=offset, line=number)
+        with no_gc():
+            try:
+                doc = orjson.loads(line)
+            except orjson.JSONDecodeError as exc:
+                reason = f"invalid JSON: line {number}: {exc}"
+                batch.rejects.append(Reject(reason, offset=offset, raw=repr(line[:300])))
+                continue
+            batch.add(doc, offset=offset, line=number)
         if len(batch.entries) >= chunk_rows:
             yield batch.take_chunk(options)
     yield batch.take_chunk(options)

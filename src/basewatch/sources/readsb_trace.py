@@ -15,7 +15,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from basewatch.sources.base import Blob, Chunk, ReadOptions, Reject
+from basewatch.sources.base import Blob, Chunk, ReadOptions, Reject, no_gc
 from basewatch.sources.columns import to_chunk
 from basewatch.sources.vocab import READSB_TYPES, map_vocabulary
 
@@ -82,16 +82,15 @@ class ReadsbTrace:
         if broken is not None:
             yield Chunk(_empty(), [broken])
             return
-        try:
-            doc = orjson.loads(data)
-        except orjson.JSONDecodeError as exc:
-            yield Chunk(_empty(), [Reject(f"invalid JSON: {exc}", offset=exc.pos)])
-            return
-        problem = _check_doc(doc)
-        if problem:
-            yield Chunk(_empty(), [Reject(problem)])
-            return
-        yield _points_chunk(doc, options)
+        with no_gc():
+            try:
+                doc = orjson.loads(data)
+            except orjson.JSONDecodeError as exc:
+                yield Chunk(_empty(), [Reject(f"invalid JSON: {exc}", offset=exc.pos)])
+                return
+            problem = _check_doc(doc)
+            chunk = Chunk(_empty(), [Reject(problem)]) if problem else _points_chunk(doc, options)
+        yield chunk
 
 
 def _check_doc(doc: Any) -> str | None:

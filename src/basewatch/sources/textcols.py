@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zlib
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -17,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pcsv
 
-from basewatch.sources.base import Blob, Reject
+from basewatch.sources.base import GZIP_ERRORS, Blob, Reject
 
 #: Lines per CSV batch: one Chunk each, so memory stays bounded on large files.
 BATCH_LINES = 100_000
@@ -200,7 +199,7 @@ def csv_batches(
                     yield CsvBatch(empty.table, empty.lines, [broken])
                 if broken is not None or len(lines) < batch_lines:
                     return
-    except (OSError, EOFError, zlib.error) as exc:
+    except GZIP_ERRORS as exc:
         yield CsvBatch(empty.table, empty.lines, [Reject(f"corrupt or truncated gzip: {exc}")])
 
 
@@ -212,7 +211,7 @@ def _read_lines(fh: IO[bytes], n: int) -> tuple[list[bytes], Reject | None]:
             if not line:
                 break
             lines.append(line)
-    except (OSError, EOFError, zlib.error) as exc:
+    except GZIP_ERRORS as exc:
         return lines, Reject(f"corrupt or truncated gzip: {exc}")
     return lines, None
 

@@ -11,7 +11,6 @@ import csv
 import hashlib
 import io
 import re
-import zlib
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,7 @@ import orjson
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from basewatch.sources.base import Blob, Reject
+from basewatch.sources.base import GZIP_ERRORS, Blob, Reject
 
 #: Rows per piece for streamed formats: memory stays bounded on 600,000-row databases.
 BATCH_ROWS = 100_000
@@ -59,7 +58,6 @@ STAGE_SCHEMA = pa.schema(
 )
 
 _HEX_1_TO_5 = r"^[0-9A-Fa-f]{1,5}$"
-_GZIP_ERRORS = (OSError, EOFError, zlib.error)
 
 
 @dataclass
@@ -216,7 +214,7 @@ class CsvRows:
             except csv.Error as exc:
                 last = reader.line_num
                 self.rejects.append(Reject(f"unreadable CSV: {exc}", record=last))
-            except _GZIP_ERRORS as exc:
+            except GZIP_ERRORS as exc:
                 self.rejects.append(Reject(f"corrupt or truncated gzip: {exc}", record=last + 1))
                 self._done = True
         self._last = last

@@ -7,7 +7,6 @@ mil`` (read by wiedehopf/tar1090-db ``toJson.py`` and nandortoth/aeromux-db
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from typing import Any, ClassVar
 
@@ -21,9 +20,8 @@ from basewatch.identify.registry.base import (
     make_piece,
     snippet,
 )
-from basewatch.sources.base import Blob, Reject
+from basewatch.sources.base import GZIP_ERRORS, Blob, Reject
 
-_GZIP_ERRORS = (OSError, EOFError, zlib.error)
 #: JSON key → field, for the keys taken as they are.
 _KEYS = {
     "icao": "icao24",
@@ -87,7 +85,7 @@ def _batches(blob: Blob) -> Iterator[tuple[list[bytes], list[int], list[Reject]]
                     if len(lines) >= BATCH_ROWS:
                         yield lines, numbers, []
                         lines, numbers = [], []
-    except _GZIP_ERRORS as exc:
+    except GZIP_ERRORS as exc:
         yield lines, numbers, [Reject(f"corrupt or truncated gzip: {exc}", record=number + 1)]
         return
     if lines:
