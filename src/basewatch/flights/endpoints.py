@@ -1,0 +1,202 @@
+"""Where each flight took off and landed: observed, or inferred when the transponder went dark.
+
+A takeoff is a landing with time reversed, so one query scores both ends: the end's position,
+altitude above the field, track (reversed for takeoffs) and vertical trend against every
+airport within ``search_km``, and the aircraft's next (or previous) sighting. The rules:
+
+* observed: on the ground, or within ``observed_agl_ft`` of the field, within ``observed_km``;
+* inferred: below ``ceiling_agl_ft``, heading at the field (error ≤ ``max_heading_error``), on
+  a flyable descent (≤ ``max_ft_per_nm``), and the next sighting is at that field ("there"),
+  never ("never"), or elsewhere but late enough to have landed first ("elsewhere-later");
+  confidence falls with distance and heading error; the reasoning is kept as JSON evidence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import pyarrow as pa
+
+from basewatch.flights.airports import airport_table
+
+_MACROS = """
+CREATE OR REPLACE TEMP MACRO bw_hav_km(lat1, lon1, lat2, lon2) AS
+    2 * 6371.0088 * asin(sqrt(least(1.0,
+        pow(sin(radians(lat2 - lat1) / 2), 2)
+        + cos(radians(lat1)) * cos(radians(lat2)) * pow(sin(radians(lon2 - lon1) / 2), 2))));
+CREATE OR REPLACE TEMP MACRO bw_bearing(lat1, lon1, lat2, lon2) AS
+    (degrees(atan2(sin(radians(lon2 - lon1)) * cos(radians(lat2)),
+        cos(radians(lat1)) * sin(radians(lat2))
+        - sin(radians(lat1)) * cos(radians(lat2)) * cos(radians(lon2 - lon1)))) + 360) % 360;
+CREATE OR REPLACE TEMP MACRO bw_angle(a, b) AS abs(((a - b + 540) % 360) - 180);
+"""
+
+
+@dataclass(frozen=True)
+class EndpointFinder:
+    """Settings of takeoff/landing attribution (distances in km, heights in ft)."""
+
+    observed_km: float = 8.0
+    observed_agl_ft: float = 300.0
+    search_km: float = 80.0
+    ceiling_agl_ft: float = 10_000.0
+    max_heading_error: float = 60.0
+    max_ft_per_nm: float = 1_000.0
+    reappear_km: float = 15.0
+    cruise_kt: float = 450.0
+    turnaround_s: float = 1_800.0
+
+    def attribute(self, con: duckdb.DuckDBPyConnection, flights: pa.Table) -> pa.Table:
+        """``flights`` with takeoff_* and landing_* columns (airport, time, inferred,
+        confidence, evidence); a null airport when no field fits."""
+        con.execute(_MACROS)
+        con.register("bw_flights", flights)
+        con.register("bw_airports", airport_table())
+        try:
+            best = con.sql(self._sql()).to_arrow_table()
+            con.register("bw_best", best)
+            out: pa.Table = con.sql(_PIVOT).to_arrow_table()
+        finally:
+            for name in ("bw_flights", "bw_airports", "bw_best"):
+                con.unregister(name)
+        return out
+
+    def _sql(self) -> str:
+        s = self
+        return f"""
+WITH f AS (
+    SELECT *,
+        lead(first_lat) OVER w AS next_lat, lead(first_lon) OVER w AS next_lon,
+        lead(start_time) OVER w AS next_time, lead(first_ground) OVER w AS next_ground,
+        lead(first_alt_ft) OVER w AS next_alt,
+        lag(last_lat) OVER w AS prev_lat, lag(last_lon) OVER w AS prev_lon,
+        lag(end_time) OVER w AS prev_time, lag(last_ground) OVER w AS prev_ground,
+        lag(last_alt_ft) OVER w AS prev_alt,
+        lead(flight_id) OVER w AS next_id, lag(flight_id) OVER w AS prev_id
+    FROM bw_flights WINDOW w AS (PARTITION BY icao24 ORDER BY start_time)
+),
+ends AS (
+    SELECT flight_id, 'landing' AS kind, last_lat AS lat, last_lon AS lon, last_alt_ft AS alt,
+        last_gs_kt AS gs, last_track_deg AS track, last_vrate_fpm AS vrate,
+        last_ground AS ground, end_time AS t, next_lat AS o_lat, next_lon AS o_lon,
+        next_time AS o_time, next_ground AS o_ground, next_alt AS o_alt
+    FROM f
+    UNION ALL
+    SELECT flight_id, 'takeoff', first_lat, first_lon, first_alt_ft, first_gs_kt,
+        (first_track_deg + 180) % 360, -first_vrate_fpm, first_ground, start_time,
+        prev_lat, prev_lon, prev_time, prev_ground, prev_alt
+    FROM f
+),
+cells AS (
+    SELECT *, floor(lat) + dy AS cy,
+        ((floor(lon) + dx + 180) % 360 + 360) % 360 - 180 AS cx
+    FROM (
+        SELECT *, unnest(range(-m, m + 1)) AS dx
+        FROM (
+            SELECT *, unnest([-1, 0, 1]) AS dy,
+                least(180, ceil({s.search_km} / 111.0
+                    / greatest(cos(radians(lat)), 0.01)))::BIGINT AS m
+            FROM ends
+        )
+    )
+),
+airports AS (
+    SELECT *, floor(lat) AS cy, floor(lon) AS cx FROM bw_airports
+),
+cand AS (
+    SELECT c.flight_id, c.kind, c.lat, c.lon, c.alt, c.gs, c.track, c.vrate, c.ground, c.t,
+        c.o_lat, c.o_lon, c.o_time, c.o_ground, c.o_alt,
+        a.icao, a.iata, a.name, a.elevation_ft, a.lat AS a_lat, a.lon AS a_lon,
+        bw_hav_km(c.lat, c.lon, a.lat, a.lon) AS dist_km,
+        c.alt - a.elevation_ft AS agl,
+        bw_angle(c.track, bw_bearing(c.lat, c.lon, a.lat, a.lon)) AS herr,
+        CASE WHEN c.o_lat IS NULL THEN NULL
+             ELSE bw_hav_km(c.o_lat, c.o_lon, a.lat, a.lon) END AS other_km,
+        abs(epoch(c.o_time) - epoch(c.t)) AS other_s
+    FROM cells c JOIN airports a ON a.cy = c.cy AND a.cx = c.cx
+),
+judged AS (
+    SELECT *,
+        CASE WHEN dist_km <= {s.observed_km} AND ground THEN 'on the ground'
+             WHEN dist_km <= {s.observed_km} AND agl <= {s.observed_agl_ft}
+                 THEN 'low over the field'
+        END AS observed,
+        CASE WHEN o_lat IS NULL THEN 'never'
+             WHEN other_km <= {s.reappear_km}
+                  AND (o_ground OR coalesce(o_alt - elevation_ft, 0) <= 3000) THEN 'there'
+             WHEN other_s >= other_km / ({s.cruise_kt} * 1.852 / 3600) + {s.turnaround_s}
+                 THEN 'elsewhere-later'
+        END AS next_seen,
+        (CASE WHEN iata IS NULL THEN 2 ELSE 0 END)
+            + (CASE WHEN name ILIKE '%heliport%' THEN 5 ELSE 0 END) AS penalty_km
+    FROM cand WHERE dist_km <= {s.search_km}
+),
+rated AS (
+    SELECT *,
+        CASE WHEN observed = 'on the ground' THEN 0.95
+             WHEN observed IS NOT NULL THEN 0.85
+             WHEN agl <= {s.ceiling_agl_ft}
+                  AND (herr <= {s.max_heading_error} OR dist_km <= 5)
+                  AND (vrate < -100 OR agl < 3000 OR (vrate IS NULL AND agl < 5000))
+                  AND greatest(agl, 0) <= {s.max_ft_per_nm} * greatest(dist_km / 1.852, 1)
+                  AND next_seen IS NOT NULL
+             THEN (CASE next_seen WHEN 'there' THEN 0.9 WHEN 'never' THEN 0.6 ELSE 0.45 END)
+                  * (1 - 0.4 * dist_km / {s.search_km})
+                  * (1 - 0.3 * least(coalesce(herr, 90), 90) / 90)
+                  * (CASE WHEN iata IS NULL THEN 0.8 ELSE 1 END)
+        END AS confidence
+    FROM judged
+),
+paired AS (
+    -- went dark on the way down, reappeared climbing out: both ends point at the same field
+    SELECT a.flight_id, a.kind, a.icao,
+        least(0.9, 1 - (1 - a.confidence) * (1 - b.confidence) + 0.2) AS confidence
+    FROM rated a
+    JOIN f ON f.flight_id = a.flight_id
+    JOIN rated b ON b.icao = a.icao AND b.observed IS NULL AND b.confidence IS NOT NULL
+        AND ((a.kind = 'landing' AND b.kind = 'takeoff' AND b.flight_id = f.next_id)
+          OR (a.kind = 'takeoff' AND b.kind = 'landing' AND b.flight_id = f.prev_id))
+    WHERE a.observed IS NULL AND a.confidence IS NOT NULL
+),
+scored AS (
+    SELECT r.* REPLACE (coalesce(p.confidence, r.confidence) AS confidence,
+        CASE WHEN p.confidence IS NOT NULL THEN 'there (dark both ways)' ELSE r.next_seen END
+            AS next_seen)
+    FROM rated r LEFT JOIN paired p USING (flight_id, kind, icao)
+)
+SELECT flight_id, kind, icao AS airport, observed IS NULL AS inferred,
+    round(confidence, 3) AS confidence,
+    CASE WHEN observed IS NULL AND gs > 30
+         -- an inferred end: the time the last speed would have taken to reach the field
+         THEN t + to_microseconds((dist_km / (gs * 1.852) * 3600e6
+                  * (CASE kind WHEN 'landing' THEN 1 ELSE -1 END))::BIGINT)
+         ELSE t END AS time,
+    to_json(struct_pack(
+        rule := coalesce(observed, 'went dark heading for the field'),
+        seen_time := strftime(t, '%Y-%m-%dT%H:%M:%SZ'), seen_lat := lat, seen_lon := lon,
+        distance_km := round(dist_km, 2), agl_ft := round(agl), heading_error_deg := round(herr, 1),
+        vrate_fpm := round(vrate), next_seen := CASE WHEN observed IS NULL THEN next_seen END,
+        next_seen_km := round(other_km, 1), next_seen_after_s := round(other_s)
+    )) AS evidence
+FROM scored WHERE confidence IS NOT NULL
+QUALIFY row_number() OVER (
+    PARTITION BY flight_id, kind
+    ORDER BY observed IS NULL,
+             CASE WHEN observed IS NOT NULL THEN dist_km + penalty_km ELSE -confidence END,
+             icao
+) = 1
+"""
+
+
+_PIVOT = """
+SELECT f.*,
+    t.airport AS takeoff_airport, t.time AS takeoff_time, t.inferred AS takeoff_inferred,
+    t.confidence AS takeoff_confidence, t.evidence AS takeoff_evidence,
+    l.airport AS landing_airport, l.time AS landing_time, l.inferred AS landing_inferred,
+    l.confidence AS landing_confidence, l.evidence AS landing_evidence
+FROM bw_flights f
+LEFT JOIN bw_best t ON t.flight_id = f.flight_id AND t.kind = 'takeoff'
+LEFT JOIN bw_best l ON l.flight_id = f.flight_id AND l.kind = 'landing'
+ORDER BY f.icao24, f.start_time
+"""

@@ -1,0 +1,34 @@
+"""Vectorised geodesy on numpy arrays: great-circle distance and initial bearing (spherical)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+EARTH_RADIUS_M = 6_371_008.8
+M_PER_NM = 1852.0
+KT_TO_MS = 0.514444
+
+Floats = npt.NDArray[np.float64]
+
+
+def haversine_m(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
+    """Great-circle distance in metres between arrays of points (degrees)."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(lon2 - lon1)
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
+
+
+def bearing_deg(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
+    """Initial true bearing in degrees [0, 360) from point 1 to point 2."""
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dl = np.radians(lon2 - lon1)
+    y = np.sin(dl) * np.cos(p2)
+    x = np.cos(p1) * np.sin(p2) - np.sin(p1) * np.cos(p2) * np.cos(dl)
+    return np.asarray((np.degrees(np.arctan2(y, x)) + 360.0) % 360.0)
+
+
+def angle_diff_deg(a: Floats, b: Floats) -> Floats:
+    """Absolute smallest difference between two headings, in degrees [0, 180]."""
+    return np.asarray(np.abs((a - b + 180.0) % 360.0 - 180.0))

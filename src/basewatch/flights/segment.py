@@ -1,0 +1,363 @@
+"""Cut tracks into flights: one vectorised pass over positions sorted by (icao24, time).
+
+A flight ends at a change of aircraft, readsb's new-leg flag, a ground stop, a gap long enough to
+have landed (> ``gap_low_s`` below ``low_ft``, > ``gap_any_s`` anywhere). Duplicated times and
+physically impossible jumps are set aside with a reason first; tiny legs are dropped as noise.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from basewatch.flights.geo import KT_TO_MS, haversine_m
+
+Bools = npt.NDArray[np.bool_]
+Ints = npt.NDArray[np.int64]
+Floats = npt.NDArray[np.float64]
+
+#: Columns the segmenter reads, in the order ``SEGMENT_SQL`` selects them.
+COLUMNS = (
+    "icao24",
+    "time",
+    "lat",
+    "lon",
+    "alt_baro_ft",
+    "alt_geom_ft",
+    "gs_kt",
+    "track_deg",
+    "vrate_fpm",
+    "on_ground",
+    "new_leg",
+    "callsign",
+)
+
+SET_ASIDE_SCHEMA = pa.schema(
+    [
+        ("icao24", pa.string()),
+        ("time", pa.timestamp("us", tz="UTC")),
+        ("lat", pa.float64()),
+        ("lon", pa.float64()),
+        ("reason", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Segmenter:
+    """Thresholds of the flight cut; the defaults are those of the issue."""
+
+    gap_low_s: float = 300.0
+    gap_any_s: float = 36_000.0
+    low_ft: float = 10_000.0
+    stop_s: float = 60.0
+    ground_max_kt: float = 50.0
+    ground_max_ft: float = 15_000.0
+    max_speed_kt: float = 1_000.0
+    spoof_min_km: float = 3.0
+    spoof_max_points: int = 30
+    min_duration_s: float = 180.0
+    min_distance_km: float = 5.0
+
+    def segment(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        """Flights (one row each) and the positions set aside, from a sorted position table."""
+        cols = _Columns.of(table)
+        keep, reasons = _set_aside(cols, self)
+        aside = _aside_table(table, keep, reasons)
+        clean = cols.take(np.flatnonzero(keep))
+        starts = self._boundaries(clean)
+        return _flights(clean, starts, self), aside
+
+    def _boundaries(self, c: _Columns) -> Ints:
+        """Index of the first position of every segment (flights and ground-only pieces)."""
+        n = len(c.time)
+        if n == 0:
+            return np.zeros(0, np.int64)
+        dt = np.diff(c.time) / 1e6
+        low = (c.alt < self.low_ft) | np.isnan(c.alt) | c.ground
+        gap = (dt > self.gap_any_s) | ((dt > self.gap_low_s) & (low[1:] | low[:-1]))
+        cut = np.ones(n, bool)
+        cut[1:] = ~c.same_ac | gap | c.new_leg[1:]
+        cut |= self._ground_stops(c, cut)
+        return np.flatnonzero(cut)
+
+    def _ground_stops(self, c: _Columns, cut: Bools) -> Bools:
+        """A cut inside every ground run lasting ``stop_s`` or more (at its longest pause, or
+        its middle), so that landing roll and next takeoff roll go to their own flights."""
+        n = len(c.time)
+        change = np.ones(n, bool)
+        change[1:] = cut[1:] | (c.ground[1:] != c.ground[:-1])
+        run_start = np.flatnonzero(change)
+        run_end = np.append(run_start[1:], n) - 1
+        is_ground = c.ground[run_start]
+        long_ = (c.time[run_end] - c.time[run_start]) / 1e6 >= self.stop_s
+        stops = np.flatnonzero(is_ground & long_ & (run_end > run_start))
+        out = np.zeros(n, bool)
+        for s, e in zip(run_start[stops], run_end[stops], strict=True):
+            pauses = np.diff(c.time[s : e + 1])
+            at = (
+                s + 1 + int(np.argmax(pauses))
+                if pauses.max() >= self.stop_s * 1e6
+                else (s + e + 1) // 2
+            )
+            out[at] = True
+        return out
+
+
+@dataclass
+class _Columns:
+    """The segmenter's view of sorted positions as numpy arrays (NaN for nulls)."""
+
+    icao24: pa.Array
+    time: Ints
+    lat: Floats
+    lon: Floats
+    alt: Floats
+    gs: Floats
+    track: Floats
+    vrate: Floats
+    on_ground: Bools
+    ground: Bools
+    new_leg: Bools
+    same_ac: Bools
+    callsign: pa.Array
+
+    @classmethod
+    def of(cls, t: pa.Table) -> _Columns:
+        def num(name: str) -> Floats:
+            return np.asarray(t.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
+
+        def flag(name: str) -> Bools:
+            arr = pc.fill_null(t.column(name), False)
+            return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
+
+        icao = t.column("icao24").combine_chunks()
+        n = len(icao)
+        same = (
+            np.asarray(
+                pc.equal(icao.slice(1), icao.slice(0, max(n - 1, 0))).to_numpy(
+                    zero_copy_only=False
+                ),
+                dtype=bool,
+            )
+            if n > 1
+            else np.zeros(0, bool)
+        )
+        alt = np.where(np.isnan(num("alt_baro_ft")), num("alt_geom_ft"), num("alt_baro_ft"))
+        gs = num("gs_kt")
+        on_ground = flag("on_ground")
+        unknown = np.asarray(t.column("on_ground").is_null().to_numpy(zero_copy_only=False), bool)
+        # real on-ground flags are noisy: trust them only slow and not high; a feed with no
+        # flag (FR24) reports 0 ft and a crawl on the ground
+        ground = (on_ground & ~(gs > 50.0) & ~(alt > 15_000.0)) | (
+            unknown & (alt <= 0) & (gs <= 50)
+        )
+        return cls(
+            icao24=icao,
+            time=np.asarray(t.column("time").cast(pa.int64()).to_numpy(), dtype=np.int64),
+            lat=num("lat"),
+            lon=num("lon"),
+            alt=alt,
+            gs=gs,
+            track=num("track_deg"),
+            vrate=num("vrate_fpm"),
+            on_ground=on_ground,
+            ground=ground,
+            new_leg=flag("new_leg"),
+            same_ac=same,
+            callsign=t.column("callsign").combine_chunks(),
+        )
+
+    def take(self, idx: Ints) -> _Columns:
+        """The rows at ``idx`` (sorted), with ``same_ac`` recomputed for the new neighbours."""
+        icao = self.icao24.take(pa.array(idx))
+        n = len(idx)
+        same = (
+            np.asarray(
+                pc.equal(icao.slice(1), icao.slice(0, max(n - 1, 0))).to_numpy(
+                    zero_copy_only=False
+                ),
+                dtype=bool,
+            )
+            if n > 1
+            else np.zeros(0, bool)
+        )
+        return _Columns(
+            icao24=icao,
+            time=self.time[idx],
+            lat=self.lat[idx],
+            lon=self.lon[idx],
+            alt=self.alt[idx],
+            gs=self.gs[idx],
+            track=self.track[idx],
+            vrate=self.vrate[idx],
+            on_ground=self.on_ground[idx],
+            ground=self.ground[idx],
+            new_leg=self.new_leg[idx],
+            same_ac=same,
+            callsign=self.callsign.take(pa.array(idx)),
+        )
+
+
+def _set_aside(c: _Columns, s: Segmenter) -> tuple[Bools, list[tuple[Ints, str]]]:
+    """Keep-mask and reasons: repeated times, then spoofed jumps (impossible out and back)."""
+    n = len(c.time)
+    keep = np.ones(n, bool)
+    reasons: list[tuple[Ints, str]] = []
+    if n < 2:
+        return keep, reasons
+    repeat = np.zeros(n, bool)
+    repeat[1:] = c.same_ac & (np.diff(c.time) == 0)
+    keep &= ~repeat
+    reasons.append((np.flatnonzero(repeat), "duplicate time"))
+    idx = np.flatnonzero(keep)
+    sub = c.take(idx)
+    spoofed = _spoofed(sub, s)
+    keep[idx[spoofed]] = False
+    reasons.append((idx[spoofed], f"impossible jump (> {s.max_speed_kt:.0f} kt out and back)"))
+    return keep, reasons
+
+
+def _impossible(c: _Columns, i: Ints, j: Ints, s: Segmenter) -> Bools:
+    """True where going from row i to row j needs more than ``max_speed_kt``."""
+    dist = haversine_m(c.lat[i], c.lon[i], c.lat[j], c.lon[j])
+    dt = np.maximum((c.time[j] - c.time[i]) / 1e6, 0.5)
+    return np.asarray((dist > s.spoof_min_km * 1000) & (dist / dt > s.max_speed_kt * KT_TO_MS))
+
+
+def _spoofed(c: _Columns, s: Segmenter) -> Bools:
+    """Rows between an impossible jump away and an impossible jump back, when the rows around
+    the excursion are consistent with each other (the excursion, not the track, is wrong)."""
+    n = len(c.time)
+    out = np.zeros(n, bool)
+    if n < 3:
+        return out
+    edge = np.zeros(n, bool)  # edge[i]: the step from i-1 to i is impossible
+    edge[1:] = c.same_ac & _impossible(c, np.arange(n - 1), np.arange(1, n), s)
+    e = np.flatnonzero(edge)
+    if len(e) < 2:
+        return out
+    first, second = e[:-1], e[1:]
+    before = first - 1
+    ok = (second - first <= s.spoof_max_points) & (before >= 0)
+    same = np.array([bool(np.all(c.same_ac[a:b])) for a, b in zip(before, second, strict=True)])
+    ok &= same
+    ok[ok] = ~_impossible(c, before[ok], second[ok], s)
+    for a, b in zip(first[ok], second[ok], strict=True):
+        out[a:b] = True
+    return out
+
+
+def _aside_table(table: pa.Table, keep: Bools, reasons: list[tuple[Ints, str]]) -> pa.Table:
+    parts = []
+    for idx, why in reasons:
+        if len(idx):
+            rows = table.select(["icao24", "time", "lat", "lon"]).take(pa.array(idx))
+            parts.append(rows.append_column("reason", pa.repeat(why, len(idx))))
+    if not parts:
+        return SET_ASIDE_SCHEMA.empty_table()
+    return pa.concat_tables(parts).cast(SET_ASIDE_SCHEMA)
+
+
+def _first_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
+    """Per segment, the index of its first row where ``valid`` holds, or -1."""
+    n = len(valid)
+    pos = np.where(valid, np.arange(n), n)
+    first = np.minimum.reduceat(pos, starts) if n else np.zeros(0, np.int64)
+    return np.where(first <= ends, first, -1)
+
+
+def _last_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
+    """Per segment, the index of its last row where ``valid`` holds, or -1."""
+    pos = np.where(valid, np.arange(len(valid)), -1)
+    last = np.maximum.reduceat(pos, starts) if len(valid) else np.zeros(0, np.int64)
+    return np.where(last >= starts, last, -1)
+
+
+def _trend(c: _Columns, at: Ints, other: Ints) -> Floats:
+    """Vertical rate at ``at`` (ft/min), else the altitude change towards ``other``."""
+    dt = (c.time[at] - c.time[other]) / 6e7
+    with np.errstate(invalid="ignore", divide="ignore"):
+        slope = np.where(dt != 0, (c.alt[at] - c.alt[other]) / dt, np.nan)
+    return np.where(np.isnan(c.vrate[at]), slope, c.vrate[at])
+
+
+def _flights(c: _Columns, starts: Ints, s: Segmenter) -> pa.Table:
+    """One row per segment that flew (not only ground) and is not noise."""
+    n = len(c.time)
+    if n == 0:
+        return _flight_table(c, np.zeros(0, np.int64), np.zeros(0, np.int64), {})
+    ends = np.append(starts[1:], n) - 1
+    step = np.zeros(n)
+    step[1:] = haversine_m(c.lat[:-1], c.lon[:-1], c.lat[1:], c.lon[1:])
+    step[starts] = 0.0
+    path_km = np.add.reduceat(step, starts) / 1000
+    duration = (c.time[ends] - c.time[starts]) / 1e6
+    airborne = np.add.reduceat((~c.ground).astype(np.int64), starts) > 0
+    noise = (duration < s.min_duration_s) & (path_km < s.min_distance_km)
+    keep = airborne & ~noise & (ends > starts)
+    starts, ends = starts[keep], ends[keep]
+    alt_or_low = np.where(np.isnan(c.alt), -np.inf, c.alt)
+    extra = {
+        "path_km": path_km[keep],
+        "max_alt_ft": np.maximum.reduceat(alt_or_low, starts) if len(starts) else np.zeros(0),
+        "first_trend": _trend(c, starts, np.minimum(starts + 1, ends)),
+        "last_trend": _trend(c, ends, np.maximum(ends - 1, starts)),
+    }
+    return _flight_table(c, starts, ends, extra)
+
+
+def _flight_table(c: _Columns, starts: Ints, ends: Ints, extra: dict[str, Floats]) -> pa.Table:
+    def pick(arr: Floats, at: Ints) -> pa.Array:
+        return pa.array(arr[at], pa.float64(), mask=np.isnan(arr[at]))
+
+    start_ts = pa.array(c.time[starts], pa.timestamp("us", tz="UTC"))
+    icao = c.icao24.take(pa.array(starts))
+    first_call = (
+        _first_valid(np.asarray(c.callsign.is_valid()), starts, ends) if len(c.time) else starts
+    )
+    callsign = c.callsign.take(pa.array(np.where(first_call >= 0, first_call, 0)))
+    callsign = pc.if_else(pa.array(first_call >= 0), callsign, pa.scalar(None, pa.string()))
+    whole_s = pc.cast(start_ts, pa.timestamp("s", tz="UTC"), safe=False)
+    flight_id = pc.binary_join_element_wise(icao, pc.strftime(whole_s, "%Y%m%dT%H%M%SZ"), "-")
+    cols: dict[str, pa.Array] = {
+        "flight_id": flight_id,
+        "icao24": icao,
+        "callsign": callsign,
+        "start_time": start_ts,
+        "end_time": pa.array(c.time[ends], pa.timestamp("us", tz="UTC")),
+        "n_positions": pa.array(ends - starts + 1, pa.int64()),
+        "path_km": pa.array(extra.get("path_km", np.zeros(0)), pa.float64()),
+        "max_alt_ft": pick(
+            np.where(
+                np.isinf(extra.get("max_alt_ft", np.zeros(0))),
+                np.nan,
+                extra.get("max_alt_ft", np.zeros(0)),
+            ),
+            np.arange(len(starts)),
+        ),
+    }
+    has_track = ~np.isnan(c.track)
+    track_at = {
+        # the track nearest each end (position-only points carry none)
+        "first": _first_valid(has_track, starts, ends) if len(c.time) else starts,
+        "last": _last_valid(has_track, starts, ends) if len(c.time) else ends,
+    }
+    for side, at in (("first", starts), ("last", ends)):
+        cols[f"{side}_lat"] = pa.array(c.lat[at], pa.float64())
+        cols[f"{side}_lon"] = pa.array(c.lon[at], pa.float64())
+        cols[f"{side}_alt_ft"] = pick(c.alt, at)
+        cols[f"{side}_gs_kt"] = pick(c.gs, at)
+        tat = track_at[side]
+        cols[f"{side}_track_deg"] = pick(
+            np.append(c.track, np.nan), np.where(tat >= 0, tat, len(c.track))
+        )
+        cols[f"{side}_vrate_fpm"] = pick(
+            extra.get(f"{side}_trend", np.zeros(0)), np.arange(len(at))
+        )
+        cols[f"{side}_ground"] = pa.array(c.ground[at], pa.bool_())
+    return pa.table(cols)
