@@ -20,6 +20,18 @@ def haversine_m(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Float
     return np.asarray(2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0))))
 
 
+def step_m(lat: Floats, lon: Floats) -> Floats:
+    """Distance in metres from each point to the next (n - 1 values), equirectangular.
+
+    Exact enough for the steps of a track (under 0.1 % below a few hundred km) and four times
+    cheaper than the haversine; longitude differences wrap across the antimeridian.
+    """
+    dlat = np.radians(np.diff(lat))
+    dlon = np.radians((np.diff(lon) + 180.0) % 360.0 - 180.0)
+    mean_lat = np.radians(lat[:-1]) + dlat / 2
+    return np.asarray(EARTH_RADIUS_M * np.hypot(dlat, dlon * np.cos(mean_lat)))
+
+
 def bearing_deg(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
     """Initial true bearing in degrees [0, 360) from point 1 to point 2."""
     p1, p2 = np.radians(lat1), np.radians(lat2)

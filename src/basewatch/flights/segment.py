@@ -7,14 +7,14 @@ physically impossible jumps are set aside with a reason first; tiny legs are dro
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from basewatch.flights.geo import KT_TO_MS, haversine_m
+from basewatch.flights.geo import KT_TO_MS, haversine_m, step_m
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -68,7 +68,7 @@ class Segmenter:
         cols = _Columns.of(table)
         keep, reasons = _set_aside(cols, self)
         aside = _aside_table(table, keep, reasons)
-        clean = cols.take(np.flatnonzero(keep))
+        clean = cols if keep.all() else cols.take(np.flatnonzero(keep))
         starts = self._boundaries(clean)
         return _flights(clean, starts, self), aside
 
@@ -125,6 +125,12 @@ class _Columns:
     new_leg: Bools
     same_ac: Bools
     callsign: pa.Array
+    step: Floats = field(default_factory=lambda: np.zeros(0))
+
+    def __post_init__(self) -> None:
+        # metres from each position to the next one (n - 1 values), computed once
+        n = len(self.time)
+        self.step = step_m(self.lat, self.lon) if n > 1 else np.zeros(0)
 
     @classmethod
     def of(cls, t: pa.Table) -> _Columns:
@@ -215,7 +221,7 @@ def _set_aside(c: _Columns, s: Segmenter) -> tuple[Bools, list[tuple[Ints, str]]
     keep &= ~repeat
     reasons.append((np.flatnonzero(repeat), "duplicate time"))
     idx = np.flatnonzero(keep)
-    sub = c.take(idx)
+    sub = c if len(idx) == n else c.take(idx)
     spoofed = _spoofed(sub, s)
     keep[idx[spoofed]] = False
     reasons.append((idx[spoofed], f"impossible jump (> {s.max_speed_kt:.0f} kt out and back)"))
@@ -237,7 +243,12 @@ def _spoofed(c: _Columns, s: Segmenter) -> Bools:
     if n < 3:
         return out
     edge = np.zeros(n, bool)  # edge[i]: the step from i-1 to i is impossible
-    edge[1:] = c.same_ac & _impossible(c, np.arange(n - 1), np.arange(1, n), s)
+    dt = np.maximum(np.diff(c.time) / 1e6, 0.5)
+    edge[1:] = (
+        c.same_ac
+        & (c.step > s.spoof_min_km * 1000)
+        & (c.step / dt > s.max_speed_kt * KT_TO_MS)
+    )
     e = np.flatnonzero(edge)
     if len(e) < 2:
         return out
@@ -293,7 +304,7 @@ def _flights(c: _Columns, starts: Ints, s: Segmenter) -> pa.Table:
         return _flight_table(c, np.zeros(0, np.int64), np.zeros(0, np.int64), {})
     ends = np.append(starts[1:], n) - 1
     step = np.zeros(n)
-    step[1:] = haversine_m(c.lat[:-1], c.lon[:-1], c.lat[1:], c.lon[1:])
+    step[1:] = c.step
     step[starts] = 0.0
     path_km = np.add.reduceat(step, starts) / 1000
     duration = (c.time[ends] - c.time[starts]) / 1e6
