@@ -127,10 +127,16 @@ class Store:
             ).fetchall()
         )
         assert row is not None and ingests is not None
+        has_flights = self.con.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'flights'"
+        ).fetchall()[0][0]
+        flights = (
+            self.con.execute("SELECT count(*) FROM flights").fetchall()[0][0] if has_flights else 0
+        )
         return {
             "positions": int(row[0]),
             "aircraft": int(row[1]),
-            "flights": 0,
+            "flights": int(flights),
             "ingests": int(ingests[0]),
             "rejected": int(ingests[1]),
             "duplicates": int(ingests[2]),
