@@ -16,6 +16,8 @@ from basewatch.flights.endpoints import EndpointFinder
 from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, Segmenter
 from basewatch.store import Store
 
+#: Sort order of the segmenter's input; the tie-breakers make repeated times deterministic.
+ORDER = "icao24, time, lat, lon, alt_baro_ft NULLS LAST, gs_kt NULLS LAST"
 #: Positions per bucket: a bucket's columns stay well under a gigabyte.
 BUCKET_POSITIONS = 5_000_000
 
@@ -37,9 +39,9 @@ class FlightBuilder:
         for b in range(buckets):
             where = f"WHERE hash(icao24) % {buckets} = {b}" if buckets > 1 else ""
             table = con.sql(
-                f"SELECT {', '.join(COLUMNS)} FROM positions {where} ORDER BY icao24, time"
+                f"SELECT {', '.join(COLUMNS)} FROM positions {where} ORDER BY {ORDER}"
             ).to_arrow_table()
-            f, a = self.segmenter.segment(table)
+            f, a = self.segmenter.segments(table)
             flights.append(self.endpoints.attribute(con, f))
             aside.append(a)
         result = pa.concat_tables(flights) if flights else pa.table({})

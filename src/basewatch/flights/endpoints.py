@@ -45,11 +45,14 @@ class EndpointFinder:
     max_ft_per_nm: float = 1_000.0
     reappear_km: float = 15.0
     cruise_kt: float = 450.0
+    approach_kt: float = 250.0  # the usual limit below 10,000 ft: near a field, none is faster
     turnaround_s: float = 1_800.0
+    min_stop_s: float = 120.0
 
     def attribute(self, con: duckdb.DuckDBPyConnection, flights: pa.Table) -> pa.Table:
-        """``flights`` with takeoff_* and landing_* columns (airport, time, inferred,
-        confidence, evidence); a null airport when no field fits."""
+        """The airborne segments of ``flights`` with takeoff_* and landing_* columns (airport,
+        time, inferred, confidence, evidence; null airport when no field fits). Ground-only
+        segments are sightings that tell where an aircraft reappeared, not flights."""
         con.execute(_MACROS)
         con.register("bw_flights", flights)
         con.register("bw_airports", airport_table())
@@ -77,14 +80,15 @@ WITH f AS (
     FROM bw_flights WINDOW w AS (PARTITION BY icao24 ORDER BY start_time)
 ),
 ends AS (
-    SELECT flight_id, 'landing' AS kind, last_lat AS lat, last_lon AS lon, last_alt_ft AS alt,
-        last_gs_kt AS gs, last_track_deg AS track, last_vrate_fpm AS vrate,
-        last_ground AS ground, end_time AS t, next_lat AS o_lat, next_lon AS o_lon,
+    SELECT flight_id, airborne, 'landing' AS kind, last_lat AS lat, last_lon AS lon,
+        last_alt_ft AS alt, last_gs_kt AS gs, last_track_deg AS track, last_vrate_fpm AS vrate,
+        last_ground AS ground, end_time AS t, touchdown_time AS ground_time,
+        next_lat AS o_lat, next_lon AS o_lon,
         next_time AS o_time, next_ground AS o_ground, next_alt AS o_alt
     FROM f
     UNION ALL
-    SELECT flight_id, 'takeoff', first_lat, first_lon, first_alt_ft, first_gs_kt,
-        (first_track_deg + 180) % 360, -first_vrate_fpm, first_ground, start_time,
+    SELECT flight_id, airborne, 'takeoff', first_lat, first_lon, first_alt_ft, first_gs_kt,
+        (first_track_deg + 180) % 360, -first_vrate_fpm, first_ground, start_time, liftoff_time,
         prev_lat, prev_lon, prev_time, prev_ground, prev_alt
     FROM f
 ),
@@ -105,7 +109,8 @@ airports AS (
     SELECT *, floor(lat) AS cy, floor(lon) AS cx FROM bw_airports
 ),
 cand AS (
-    SELECT c.flight_id, c.kind, c.lat, c.lon, c.alt, c.gs, c.track, c.vrate, c.ground, c.t,
+    SELECT c.flight_id, c.airborne, c.kind, c.lat, c.lon, c.alt, c.gs, c.track, c.vrate,
+        c.ground, c.t, c.ground_time,
         c.o_lat, c.o_lon, c.o_time, c.o_ground, c.o_alt,
         a.icao, a.iata, a.name, a.elevation_ft, a.lat AS a_lat, a.lon AS a_lon,
         bw_hav_km(c.lat, c.lon, a.lat, a.lon) AS dist_km,
@@ -120,17 +125,24 @@ judged AS (
     SELECT *,
         CASE WHEN dist_km <= {s.observed_km} AND ground THEN 'on the ground'
              WHEN dist_km <= {s.observed_km} AND agl <= {s.observed_agl_ft}
-                 THEN 'low over the field'
-        END AS observed,
-        CASE WHEN o_lat IS NULL THEN 'never'
-             WHEN other_km <= {s.reappear_km}
-                  AND (o_ground OR coalesce(o_alt - elevation_ft, 0) <= 3000) THEN 'there'
-             WHEN other_s >= other_km / ({s.cruise_kt} * 1.852 / 3600) + {s.turnaround_s}
-                 THEN 'elsewhere-later'
-        END AS next_seen,
-        (CASE WHEN iata IS NULL THEN 2 ELSE 0 END)
-            + (CASE WHEN name ILIKE '%heliport%' THEN 5 ELSE 0 END) AS penalty_km
-    FROM cand WHERE dist_km <= {s.search_km}
+                  AND next_seen IS NOT NULL THEN 'low over the field'
+        END AS observed
+    FROM (
+        SELECT *,
+            -- the next sighting (the previous one for a takeoff) must leave time to have
+            -- flown to the field, stopped there (unless seen on its ground) and on
+            CASE WHEN o_lat IS NULL THEN 'never'
+                 WHEN other_s < (dist_km + other_km) / ({s.approach_kt} * 1.852) * 3600
+                                + (CASE WHEN o_ground THEN 0 ELSE {s.min_stop_s} END) THEN NULL
+                 WHEN other_km <= {s.reappear_km}
+                      AND (o_ground OR coalesce(o_alt - elevation_ft, 0) <= 3000) THEN 'there'
+                 WHEN other_s >= other_km / ({s.cruise_kt} * 1.852 / 3600) + {s.turnaround_s}
+                     THEN 'elsewhere-later'
+            END AS next_seen,
+            (CASE WHEN iata IS NULL THEN 2 ELSE 0 END)
+                + (CASE WHEN name ILIKE '%heliport%' THEN 5 ELSE 0 END) AS penalty_km
+        FROM cand WHERE dist_km <= {s.search_km}
+    )
 ),
 rated AS (
     SELECT *,
@@ -138,7 +150,9 @@ rated AS (
              WHEN observed IS NOT NULL THEN 0.85
              WHEN agl <= {s.ceiling_agl_ft}
                   AND (herr <= {s.max_heading_error} OR dist_km <= 5)
-                  AND (vrate < -100 OR agl < 3000 OR (vrate IS NULL AND agl < 5000))
+                  AND (vrate < -100
+                       OR (agl < 3000 AND dist_km <= 15)
+                       OR (vrate IS NULL AND agl < 5000 AND dist_km <= 30))
                   AND greatest(agl, 0) <= {s.max_ft_per_nm} * greatest(dist_km / 1.852, 1)
                   AND next_seen IS NOT NULL
              THEN (CASE next_seen WHEN 'there' THEN 0.9 WHEN 'never' THEN 0.6 ELSE 0.45 END)
@@ -159,27 +173,54 @@ paired AS (
           OR (a.kind = 'takeoff' AND b.kind = 'landing' AND b.flight_id = f.prev_id))
     WHERE a.observed IS NULL AND a.confidence IS NOT NULL
 ),
+observed_at AS (
+    -- the field where each end was actually seen on (or just above) the ground
+    SELECT flight_id, kind, icao FROM rated WHERE observed IS NOT NULL
+    QUALIFY row_number() OVER (
+        PARTITION BY flight_id, kind ORDER BY dist_km + penalty_km, icao
+    ) = 1
+),
+anchored AS (
+    -- went dark, and the next takeoff (previous landing) was seen at one of the fields within
+    -- reach: that field, whatever the last heading (approaches turn) or a nearer strip says
+    SELECT a.flight_id, a.kind, a.icao,
+        0.9 * (1 - 0.3 * a.dist_km / {s.search_km})
+            * (1 - 0.2 * coalesce(a.herr, 180) / 180) AS confidence
+    FROM rated a
+    JOIN f ON f.flight_id = a.flight_id
+    JOIN observed_at o ON o.icao = a.icao
+        AND ((a.kind = 'landing' AND o.kind = 'takeoff' AND o.flight_id = f.next_id)
+          OR (a.kind = 'takeoff' AND o.kind = 'landing' AND o.flight_id = f.prev_id))
+    WHERE a.observed IS NULL AND coalesce(a.agl, 0) <= {s.ceiling_agl_ft}
+),
 scored AS (
-    SELECT r.* REPLACE (coalesce(p.confidence, r.confidence) AS confidence,
-        CASE WHEN p.confidence IS NOT NULL THEN 'there (dark both ways)' ELSE r.next_seen END
-            AS next_seen)
-    FROM rated r LEFT JOIN paired p USING (flight_id, kind, icao)
+    SELECT r.* REPLACE (
+        coalesce(n.confidence, p.confidence, r.confidence) AS confidence,
+        CASE WHEN n.confidence IS NOT NULL THEN 'there (seen on the ground)'
+             WHEN p.confidence IS NOT NULL THEN 'there (dark both ways)'
+             ELSE r.next_seen END AS next_seen)
+    FROM rated r
+    LEFT JOIN paired p USING (flight_id, kind, icao)
+    LEFT JOIN anchored n USING (flight_id, kind, icao)
 )
 SELECT flight_id, kind, icao AS airport, observed IS NULL AS inferred,
     round(confidence, 3) AS confidence,
-    CASE WHEN observed IS NULL AND gs > 30
+    CASE WHEN observed IS NOT NULL THEN coalesce(ground_time, t)
+         WHEN gs > 30
          -- an inferred end: the time the last speed would have taken to reach the field
          THEN t + to_microseconds((dist_km / (gs * 1.852) * 3600e6
                   * (CASE kind WHEN 'landing' THEN 1 ELSE -1 END))::BIGINT)
          ELSE t END AS time,
     to_json(struct_pack(
-        rule := coalesce(observed, 'went dark heading for the field'),
+        rule := coalesce(observed, CASE kind WHEN 'landing' THEN 'went dark heading for the field'
+                                   ELSE 'first seen climbing out from the field' END),
         seen_time := strftime(t, '%Y-%m-%dT%H:%M:%SZ'), seen_lat := lat, seen_lon := lon,
         distance_km := round(dist_km, 2), agl_ft := round(agl), heading_error_deg := round(herr, 1),
-        vrate_fpm := round(vrate), next_seen := CASE WHEN observed IS NULL THEN next_seen END,
+        vrate_fpm := round(CASE kind WHEN 'takeoff' THEN -vrate ELSE vrate END),
+        next_seen := CASE WHEN observed IS NULL THEN next_seen END,
         next_seen_km := round(other_km, 1), next_seen_after_s := round(other_s)
     )) AS evidence
-FROM scored WHERE confidence IS NOT NULL
+FROM scored WHERE confidence IS NOT NULL AND airborne
 QUALIFY row_number() OVER (
     PARTITION BY flight_id, kind
     ORDER BY observed IS NULL,
@@ -198,5 +239,6 @@ SELECT f.*,
 FROM bw_flights f
 LEFT JOIN bw_best t ON t.flight_id = f.flight_id AND t.kind = 'takeoff'
 LEFT JOIN bw_best l ON l.flight_id = f.flight_id AND l.kind = 'landing'
+WHERE f.airborne
 ORDER BY f.icao24, f.start_time
 """

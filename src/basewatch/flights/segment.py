@@ -8,6 +8,7 @@ physically impossible jumps are set aside with a reason first; tiny legs are dro
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -65,6 +66,11 @@ class Segmenter:
 
     def segment(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
         """Flights (one row each) and the positions set aside, from a sorted position table."""
+        segments, aside = self.segments(table)
+        return segments.filter(segments.column("airborne")), aside
+
+    def segments(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        """Flights and ground-only sightings (``airborne`` false), and the positions set aside."""
         cols = _Columns.of(table)
         keep, reasons = _set_aside(cols, self)
         aside = _aside_table(table, keep, reasons)
@@ -236,30 +242,43 @@ def _impossible(c: _Columns, i: Ints, j: Ints, s: Segmenter) -> Bools:
 
 
 def _spoofed(c: _Columns, s: Segmenter) -> Bools:
-    """Rows between an impossible jump away and an impossible jump back, when the rows around
-    the excursion are consistent with each other (the excursion, not the track, is wrong)."""
+    """Rows of an excursion: between an impossible jump away and an impossible jump back when
+    the rows around it agree with each other, or cut off at a track's end by a lone jump (the
+    shorter side is the wrong one). Impossible jumps are rare, so the walk over them is short."""
     n = len(c.time)
     out = np.zeros(n, bool)
     if n < 3:
         return out
-    edge = np.zeros(n, bool)  # edge[i]: the step from i-1 to i is impossible
     dt = np.maximum(np.diff(c.time) / 1e6, 0.5)
+    edge = np.zeros(n, bool)  # edge[i]: the step from i-1 to i is impossible
     edge[1:] = (
-        c.same_ac
-        & (c.step > s.spoof_min_km * 1000)
-        & (c.step / dt > s.max_speed_kt * KT_TO_MS)
+        c.same_ac & (c.step > s.spoof_min_km * 1000) & (c.step / dt > s.max_speed_kt * KT_TO_MS)
     )
     e = np.flatnonzero(edge)
-    if len(e) < 2:
+    if not len(e):
         return out
-    first, second = e[:-1], e[1:]
-    before = first - 1
-    ok = (second - first <= s.spoof_max_points) & (before >= 0)
-    same = np.array([bool(np.all(c.same_ac[a:b])) for a, b in zip(before, second, strict=True)])
-    ok &= same
-    ok[ok] = ~_impossible(c, before[ok], second[ok], s)
-    for a, b in zip(first[ok], second[ok], strict=True):
-        out[a:b] = True
+    track_start = np.flatnonzero(np.concatenate(([True], ~c.same_ac)))
+    track_end = np.append(track_start[1:], n)
+    i = 0
+    while i < len(e):
+        a = int(e[i])
+        k = int(np.searchsorted(track_start, a, side="right")) - 1
+        lo, hi = int(track_start[k]), int(track_end[k])
+        b = int(e[i + 1]) if i + 1 < len(e) else hi
+        if (
+            b < hi
+            and b - a <= s.spoof_max_points
+            and a - 1 >= lo
+            and not _impossible(c, np.array([a - 1]), np.array([b]), s)[0]
+        ):
+            out[a:b] = True  # an excursion a..b-1 and back
+            i += 2
+            continue
+        if a - lo <= s.spoof_max_points and a - lo < hi - a and (i == 0 or e[i - 1] < lo):
+            out[lo:a] = True  # the track starts with a few impossible points
+        elif b >= hi and hi - a <= s.spoof_max_points and hi - a < a - lo:
+            out[a:hi] = True  # the track ends with a few impossible points
+        i += 1
     return out
 
 
@@ -274,18 +293,29 @@ def _aside_table(table: pa.Table, keep: Bools, reasons: list[tuple[Ints, str]]) 
     return pa.concat_tables(parts).cast(SET_ASIDE_SCHEMA)
 
 
+def _reduce(
+    ufunc: np.ufunc, values: npt.NDArray[Any], starts: Ints, ends: Ints
+) -> npt.NDArray[Any]:
+    """``ufunc`` reduced over each [start, end] range alone (ranges may leave rows out between
+    them, which a plain ``reduceat`` over the starts would fold into the previous range)."""
+    if not len(starts):
+        return np.zeros(0, values.dtype)
+    padded = np.append(values, values[-1:])  # lets the last range end at len(values)
+    bounds = np.empty(2 * len(starts), np.int64)
+    bounds[0::2], bounds[1::2] = starts, ends + 1
+    return np.asarray(ufunc.reduceat(padded, bounds)[0::2])
+
+
 def _first_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
     """Per segment, the index of its first row where ``valid`` holds, or -1."""
     n = len(valid)
-    pos = np.where(valid, np.arange(n), n)
-    first = np.minimum.reduceat(pos, starts) if n else np.zeros(0, np.int64)
+    first = _reduce(np.minimum, np.where(valid, np.arange(n), n), starts, ends)
     return np.where(first <= ends, first, -1)
 
 
 def _last_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
     """Per segment, the index of its last row where ``valid`` holds, or -1."""
-    pos = np.where(valid, np.arange(len(valid)), -1)
-    last = np.maximum.reduceat(pos, starts) if len(valid) else np.zeros(0, np.int64)
+    last = _reduce(np.maximum, np.where(valid, np.arange(len(valid)), -1), starts, ends)
     return np.where(last >= starts, last, -1)
 
 
@@ -310,16 +340,35 @@ def _flights(c: _Columns, starts: Ints, s: Segmenter) -> pa.Table:
     duration = (c.time[ends] - c.time[starts]) / 1e6
     airborne = np.add.reduceat((~c.ground).astype(np.int64), starts) > 0
     noise = (duration < s.min_duration_s) & (path_km < s.min_distance_km)
-    keep = airborne & ~noise & (ends > starts)
+    # ground-only segments stay as sightings (where an aircraft reappeared); not flights
+    keep = (airborne & ~noise & (ends > starts)) | ~airborne
+    # reduce over every segment first: reduceat spans from one start to the next
+    max_alt = np.maximum.reduceat(np.where(np.isnan(c.alt), -np.inf, c.alt), starts)
     starts, ends = starts[keep], ends[keep]
-    alt_or_low = np.where(np.isnan(c.alt), -np.inf, c.alt)
+    airborne_at = ~c.ground
+    first_air = _first_valid(airborne_at, starts, ends)
+    last_air = _last_valid(airborne_at, starts, ends)
     extra = {
+        "airborne": airborne[keep].astype(np.float64),
+        # liftoff: the last ground position before the first airborne one (if seen on ground);
+        # touchdown: the first ground position after the last airborne one
+        "liftoff": np.where(first_air > starts, first_air - 1, -1).astype(np.float64),
+        "touchdown": np.where((last_air >= 0) & (last_air < ends), last_air + 1, -1).astype(
+            np.float64
+        ),
         "path_km": path_km[keep],
-        "max_alt_ft": np.maximum.reduceat(alt_or_low, starts) if len(starts) else np.zeros(0),
+        "max_alt_ft": max_alt[keep],
         "first_trend": _trend(c, starts, np.minimum(starts + 1, ends)),
         "last_trend": _trend(c, ends, np.maximum(ends - 1, starts)),
     }
     return _flight_table(c, starts, ends, extra)
+
+
+def _times_at(c: _Columns, at: Floats | None) -> pa.Array:
+    """Times at row indices (-1 = none) as a nullable timestamp column."""
+    idx = np.zeros(0, np.int64) if at is None else at.astype(np.int64)
+    values = c.time[np.maximum(idx, 0)] if len(c.time) else np.zeros(0, np.int64)
+    return pa.array(values, pa.timestamp("us", tz="UTC"), mask=idx < 0)
 
 
 def _flight_table(c: _Columns, starts: Ints, ends: Ints, extra: dict[str, Floats]) -> pa.Table:
@@ -342,6 +391,9 @@ def _flight_table(c: _Columns, starts: Ints, ends: Ints, extra: dict[str, Floats
         "start_time": start_ts,
         "end_time": pa.array(c.time[ends], pa.timestamp("us", tz="UTC")),
         "n_positions": pa.array(ends - starts + 1, pa.int64()),
+        "airborne": pa.array(extra.get("airborne", np.zeros(len(starts))) > 0, pa.bool_()),
+        "liftoff_time": _times_at(c, extra.get("liftoff")),
+        "touchdown_time": _times_at(c, extra.get("touchdown")),
         "path_km": pa.array(extra.get("path_km", np.zeros(0)), pa.float64()),
         "max_alt_ft": pick(
             np.where(
