@@ -181,16 +181,21 @@ def fill_airport_cache(cache: Path) -> None:
     )
 
 
-def base_positions(work: Path, traffic: Traffic, synthetic: int) -> tuple[Path, list[str]]:
-    """One copy of every input as canonical positions with an ``origin`` column (Parquet)."""
-    notes: list[str] = []
-    samples = work / "samples"  # kept between runs: exporting needs traffic's venv
+def traffic_samples(work: Path, traffic: Traffic) -> tuple[Path, list[str]]:
+    """traffic's samples as Parquet, exported once (kept between runs: it needs traffic's venv)."""
+    samples = work / "samples"
     samples.mkdir(parents=True, exist_ok=True)
     missing = [s for s in SAMPLES if not (samples / f"{s}.parquet").exists()]
     if missing and traffic.problem is None:
         traffic.call("export", str(samples), *missing)
     elif missing:
-        notes.append(f"traffic samples {', '.join(missing)} left out: {traffic.problem}")
+        return samples, [f"traffic samples {', '.join(missing)} left out: {traffic.problem}"]
+    return samples, []
+
+
+def base_positions(work: Path, traffic: Traffic, synthetic: int) -> tuple[Path, list[str]]:
+    """One copy of every input as canonical positions with an ``origin`` column (Parquet)."""
+    samples, notes = traffic_samples(work, traffic)
     tree = work / "synthetic"
     shutil.rmtree(tree, ignore_errors=True)
     readsb_tree(tree, synthetic, seed=11)

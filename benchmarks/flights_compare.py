@@ -211,35 +211,34 @@ def compare(db: Path, aliases: Path, bw: Path, tr: Path, examples: int) -> None:
         con.execute(sql)
     con.execute(_JUDGED)
     _print_summary(con)
-    _examples(
-        con,
+    _print_examples(con, examples)
+
+
+_LISTS = (
+    (
         "real ends, same cut, where the airports differ",
         "real AND same_cut AND bw_ap IS DISTINCT FROM tr_ap",
-        examples,
-    )
-    print("\nwhy basewatch misses real ends (state of its end position):")
-    for why, n in con.sql(_MISSES).fetchall():
-        print(f"  {n:>5}  {why}")
-    _examples(
-        con,
-        "real ends traffic gets wrong",
-        "real AND tr_ap IS DISTINCT FROM ref_ap",
-        examples,
-    )
-    _examples(
-        con,
+    ),
+    ("real ends traffic gets wrong", "real AND tr_ap IS DISTINCT FROM ref_ap"),
+    (
         "real ends that one tool gets wrong after cutting differently",
         "real AND NOT same_cut"
         " AND (bw_ap IS DISTINCT FROM ref_ap OR tr_ap IS DISTINCT FROM ref_ap)",
-        examples,
-    )
-    _examples(
-        con,
+    ),
+    (
         "basewatch names an airport observed where the data shows no takeoff/landing",
         "NOT real AND bw_ap IS NOT NULL AND NOT bw_inf",
-        examples,
-    )
-    n, same, real, right = con.sql(
+    ),
+)
+
+
+def _print_examples(con: duckdb.DuckDBPyConnection, examples: int) -> None:
+    print("\nwhy basewatch misses real ends (state of its end position):")
+    for why, n in con.sql(_MISSES).fetchall():
+        print(f"  {n:>5}  {why}")
+    for title, where in _LISTS:
+        _examples(con, title, where, examples)
+    _n, same, real, right = con.sql(
         "SELECT count(*), count(*) FILTER (bw_ap = tr_ap), count(*) FILTER (real),"
         " count(*) FILTER (real AND bw_ap = ref_ap) FROM judged WHERE kind = 'landing' AND bw_inf"
     ).fetchall()[0]

@@ -15,6 +15,7 @@ import resource
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -63,26 +64,7 @@ def run(src: Path, out: Path) -> None:
     for f in flights:
         found.append((f, f.infer_airport("takeoff"), f.infer_airport("landing")))
     t2 = time.perf_counter()
-    rows = []
-    for f, takeoff, landing in found:  # bookkeeping for the comparison, not timed
-        first, last = f.data.iloc[0], f.data.iloc[-1]
-        rows.append(
-            {
-                "flight_id": f.flight_id,
-                "icao24": f.icao24,
-                "start_us": f.start.value // 1000,
-                "stop_us": f.stop.value // 1000,
-                "n_positions": len(f),
-                "takeoff": takeoff.icao,
-                "takeoff_km": takeoff.distance / 1000,
-                "landing": landing.icao,
-                "landing_km": landing.distance / 1000,
-                "first_lat": first.latitude,
-                "first_lon": first.longitude,
-                "last_lat": last.latitude,
-                "last_lon": last.longitude,
-            }
-        )
+    rows = [_row(f, takeoff, landing) for f, takeoff, landing in found]  # not timed
     pd.DataFrame(rows).to_parquet(out, index=False)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     stats = {
@@ -93,6 +75,26 @@ def run(src: Path, out: Path) -> None:
         "version": __import__("traffic").__version__,
     }
     print(json.dumps(stats))
+
+
+def _row(f: Any, takeoff: Any, landing: Any) -> dict[str, Any]:
+    """One flight and its airports, for the comparison."""
+    first, last = f.data.iloc[0], f.data.iloc[-1]
+    return {
+        "flight_id": f.flight_id,
+        "icao24": f.icao24,
+        "start_us": f.start.value // 1000,
+        "stop_us": f.stop.value // 1000,
+        "n_positions": len(f),
+        "takeoff": takeoff.icao,
+        "takeoff_km": takeoff.distance / 1000,
+        "landing": landing.icao,
+        "landing_km": landing.distance / 1000,
+        "first_lat": first.latitude,
+        "first_lon": first.longitude,
+        "last_lat": last.latitude,
+        "last_lon": last.longitude,
+    }
 
 
 if __name__ == "__main__":

@@ -329,3 +329,28 @@ def test_conflicting_rows_at_one_time_give_one_answer_whatever_the_order() -> No
             flights = _flights(s, shuffled(pa.concat_tables([rows, other]), seed))
         results.add(tuple((f["first_lat"], f["last_lat"], f["path_km"]) for f in flights))
     assert len(results) == 1
+
+
+def test_stale_repeated_fix_with_junk_altitude_is_set_aside(store: Store) -> None:
+    """A feed re-sends the last fix for a minute while its altitude field turns to junk
+    (seen in OpenSky-derived samples): those rows are set aside, the approach still ends at
+    the field."""
+    t = Track().at("OSLK").taxi(3).hop("OSDI", dark_below_agl_ft=800)
+    rows = list(t.rows)
+    last = rows[-1]
+    junk = [
+        {
+            **last,
+            "time": last["time"] + __import__("datetime").timedelta(seconds=5 * (i + 1)),
+            "alt_baro_ft": 35_000,
+            "on_ground": False,
+        }
+        for i in range(6)
+    ]
+    table = pa.Table.from_pylist(rows + junk, schema=t.table().schema)
+    flights = _flights(store, table)
+    assert _ends(flights) == [("OSLK", "OSDI")]
+    assert flights[0]["last_alt_ft"] == last["alt_baro_ft"]
+    aside = set_aside_of(store)
+    assert len(aside) == 6
+    assert {a["reason"] for a in aside} == {"repeated position with another altitude (stale fix)"}

@@ -4,7 +4,8 @@ A takeoff is a landing with time reversed, so one query scores both ends: the en
 altitude above the field, track (reversed for takeoffs) and vertical trend against every
 airport within ``search_km``, and the aircraft's next (or previous) sighting. The rules:
 
-* observed: on the ground, or within ``observed_agl_ft`` of the field, within ``observed_km``;
+* observed: on the ground, or within ``observed_agl_ft`` of the field coming down (going up
+  for a takeoff), within ``observed_km``;
 * inferred: below ``ceiling_agl_ft``, heading at the field (error ≤ ``max_heading_error``), on
   a flyable descent (≤ ``max_ft_per_nm``), and the next sighting is at that field ("there"),
   never ("never"), or elsewhere but late enough to have landed first ("elsewhere-later");
@@ -38,11 +39,12 @@ class EndpointFinder:
     """Settings of takeoff/landing attribution (distances in km, heights in ft)."""
 
     observed_km: float = 8.0
-    observed_agl_ft: float = 300.0
+    observed_agl_ft: float = 1_000.0
     search_km: float = 80.0
     ceiling_agl_ft: float = 10_000.0
     max_heading_error: float = 60.0
     max_ft_per_nm: float = 1_000.0
+    min_ft_per_nm: float = 100.0
     reappear_km: float = 15.0
     cruise_kt: float = 450.0
     approach_kt: float = 250.0  # the usual limit below 10,000 ft: near a field, none is faster
@@ -125,6 +127,7 @@ judged AS (
     SELECT *,
         CASE WHEN dist_km <= {s.observed_km} AND ground THEN 'on the ground'
              WHEN dist_km <= {s.observed_km} AND agl <= {s.observed_agl_ft}
+                  AND coalesce(vrate, 0) <= 500
                   AND next_seen IS NOT NULL THEN 'low over the field'
         END AS observed
     FROM (
@@ -154,6 +157,8 @@ rated AS (
                        OR (agl < 3000 AND dist_km <= 15)
                        OR (vrate IS NULL AND agl < 5000 AND dist_km <= 30))
                   AND greatest(agl, 0) <= {s.max_ft_per_nm} * greatest(dist_km / 1.852, 1)
+                  -- too low to be on the way down to (or up from) a field that far
+                  AND (agl IS NULL OR agl >= {s.min_ft_per_nm} * dist_km / 1.852 - 300)
                   AND next_seen IS NOT NULL
              THEN (CASE next_seen WHEN 'there' THEN 0.9 WHEN 'never' THEN 0.6 ELSE 0.45 END)
                   * (1 - 0.4 * dist_km / {s.search_km})

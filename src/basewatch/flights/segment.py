@@ -37,6 +37,9 @@ COLUMNS = (
     "callsign",
 )
 
+#: Fastest ground flag trusted: a landing or takeoff roll, not a cruise glitch.
+GROUND_MAX_KT = 200.0
+
 SET_ASIDE_SCHEMA = pa.schema(
     [
         ("icao24", pa.string()),
@@ -56,11 +59,12 @@ class Segmenter:
     gap_any_s: float = 36_000.0
     low_ft: float = 10_000.0
     stop_s: float = 60.0
-    ground_max_kt: float = 50.0
+    ground_max_kt: float = 30.0
     ground_max_ft: float = 15_000.0
     max_speed_kt: float = 1_000.0
     spoof_min_km: float = 3.0
     spoof_max_points: int = 30
+    stale_alt_ft: float = 1_000.0
     min_duration_s: float = 180.0
     min_distance_km: float = 5.0
 
@@ -100,8 +104,12 @@ class Segmenter:
         run_start = np.flatnonzero(change)
         run_end = np.append(run_start[1:], n) - 1
         is_ground = c.ground[run_start]
-        long_ = (c.time[run_end] - c.time[run_start]) / 1e6 >= self.stop_s
-        stops = np.flatnonzero(is_ground & long_ & (run_end > run_start))
+        # a stop is time spent slow (taxiing, parked), not a landing roll at speed
+        slow = c.ground & ~(c.gs > self.ground_max_kt)
+        first_slow = _first_valid(slow, run_start, run_end)
+        last_slow = _last_valid(slow, run_start, run_end)
+        slow_s = np.where(first_slow >= 0, (c.time[last_slow] - c.time[first_slow]) / 1e6, 0.0)
+        stops = np.flatnonzero(is_ground & (slow_s >= self.stop_s) & (run_end > run_start))
         out = np.zeros(n, bool)
         for s, e in zip(run_start[stops], run_end[stops], strict=True):
             pauses = np.diff(c.time[s : e + 1])
@@ -163,9 +171,10 @@ class _Columns:
         gs = num("gs_kt")
         on_ground = flag("on_ground")
         unknown = np.asarray(t.column("on_ground").is_null().to_numpy(zero_copy_only=False), bool)
-        # real on-ground flags are noisy: trust them only slow and not high; a feed with no
+        # real on-ground flags are noisy: trust them only at landing-roll speeds and not high;
+        # a feed with no
         # flag (FR24) reports 0 ft and a crawl on the ground
-        ground = (on_ground & ~(gs > 50.0) & ~(alt > 15_000.0)) | (
+        ground = (on_ground & ~(gs > GROUND_MAX_KT) & ~(alt > 15_000.0)) | (
             unknown & (alt <= 0) & (gs <= 50)
         )
         return cls(
@@ -216,7 +225,8 @@ class _Columns:
 
 
 def _set_aside(c: _Columns, s: Segmenter) -> tuple[Bools, list[tuple[Ints, str]]]:
-    """Keep-mask and reasons: repeated times, then spoofed jumps (impossible out and back)."""
+    """Keep-mask and reasons: repeated times, stale repeated fixes, then spoofed jumps
+    (impossible out and back)."""
     n = len(c.time)
     keep = np.ones(n, bool)
     reasons: list[tuple[Ints, str]] = []
@@ -226,12 +236,27 @@ def _set_aside(c: _Columns, s: Segmenter) -> tuple[Bools, list[tuple[Ints, str]]
     repeat[1:] = c.same_ac & (np.diff(c.time) == 0)
     keep &= ~repeat
     reasons.append((np.flatnonzero(repeat), "duplicate time"))
+    stale = _stale_repeats(c, s) & keep
+    keep &= ~stale
+    reasons.append((np.flatnonzero(stale), "repeated position with another altitude (stale fix)"))
     idx = np.flatnonzero(keep)
     sub = c if len(idx) == n else c.take(idx)
     spoofed = _spoofed(sub, s)
     keep[idx[spoofed]] = False
     reasons.append((idx[spoofed], f"impossible jump (> {s.max_speed_kt:.0f} kt out and back)"))
     return keep, reasons
+
+
+def _stale_repeats(c: _Columns, s: Segmenter) -> Bools:
+    """Rows repeating the same latitude/longitude as the row that began the run but with an
+    altitude more than ``stale_alt_ft`` away: a feed re-sending an old fix (OpenSky does) while
+    the altitude field goes on changing or turns to junk."""
+    n = len(c.time)
+    same_pos = np.zeros(n, bool)
+    same_pos[1:] = c.same_ac & (np.diff(c.lat) == 0) & (np.diff(c.lon) == 0)
+    run_first = np.maximum.accumulate(np.where(same_pos, 0, np.arange(n)))
+    with np.errstate(invalid="ignore"):
+        return np.asarray(same_pos & (np.abs(c.alt - c.alt[run_first]) > s.stale_alt_ft))
 
 
 def _impossible(c: _Columns, i: Ints, j: Ints, s: Segmenter) -> Bools:
