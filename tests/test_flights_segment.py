@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pyarrow as pa
@@ -341,7 +341,7 @@ def test_stale_repeated_fix_with_junk_altitude_is_set_aside(store: Store) -> Non
     junk = [
         {
             **last,
-            "time": last["time"] + __import__("datetime").timedelta(seconds=5 * (i + 1)),
+            "time": last["time"] + timedelta(seconds=5 * (i + 1)),
             "alt_baro_ft": 35_000,
             "on_ground": False,
         }
