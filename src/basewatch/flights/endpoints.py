@@ -151,18 +151,22 @@ rated AS (
     SELECT *,
         CASE WHEN observed = 'on the ground' THEN 0.95
              WHEN observed IS NOT NULL THEN 0.85
-             WHEN agl <= {s.ceiling_agl_ft}
+             WHEN coalesce(agl, 0) <= {s.ceiling_agl_ft}
                   AND (herr <= {s.max_heading_error} OR dist_km <= 5)
                   AND (vrate < -100
                        OR (agl < 3000 AND dist_km <= 15)
-                       OR (vrate IS NULL AND agl < 5000 AND dist_km <= 30))
-                  AND greatest(agl, 0) <= {s.max_ft_per_nm} * greatest(dist_km / 1.852, 1)
+                       OR (vrate IS NULL AND agl < 5000 AND dist_km <= 30)
+                       OR (agl IS NULL AND dist_km <= 5))
+                  AND greatest(coalesce(agl, 0), 0)
+                      <= {s.max_ft_per_nm} * greatest(dist_km / 1.852, 1)
                   -- too low to be on the way down to (or up from) a field that far
                   AND (agl IS NULL OR agl >= {s.min_ft_per_nm} * dist_km / 1.852 - 300)
                   AND next_seen IS NOT NULL
              THEN (CASE next_seen WHEN 'there' THEN 0.9 WHEN 'never' THEN 0.6 ELSE 0.45 END)
                   * (1 - 0.4 * dist_km / {s.search_km})
-                  * (1 - 0.3 * least(coalesce(herr, 90), 90) / 90)
+                  -- over the field itself, the bearing to its reference point means nothing
+                  * (1 - 0.3 * (CASE WHEN dist_km <= 5 THEN 0
+                                     ELSE least(coalesce(herr, 90), 90) / 90 END))
                   * (CASE WHEN iata IS NULL THEN 0.8 ELSE 1 END)
         END AS confidence
     FROM judged

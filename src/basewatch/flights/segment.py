@@ -255,8 +255,12 @@ def _stale_repeats(c: _Columns, s: Segmenter) -> Bools:
     same_pos = np.zeros(n, bool)
     same_pos[1:] = c.same_ac & (np.diff(c.lat) == 0) & (np.diff(c.lon) == 0)
     run_first = np.maximum.accumulate(np.where(same_pos, 0, np.arange(n)))
+    base = c.alt[run_first]
     with np.errstate(invalid="ignore"):
-        return np.asarray(same_pos & (np.abs(c.alt - c.alt[run_first]) > s.stale_alt_ft))
+        moved = np.abs(c.alt - base) > s.stale_alt_ft
+    # or an altitude the fix never had (a ground fix re-sent with a cruise level)
+    appeared = np.isnan(base) & ~np.isnan(c.alt)
+    return np.asarray(same_pos & (moved | appeared))
 
 
 def _impossible(c: _Columns, i: Ints, j: Ints, s: Segmenter) -> Bools:
