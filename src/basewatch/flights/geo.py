@@ -26,9 +26,14 @@ def step_m(lat: Floats, lon: Floats) -> Floats:
     Exact enough for the steps of a track (under 0.1 % below a few hundred km) and four times
     cheaper than the haversine; longitude differences wrap across the antimeridian.
     """
-    dlat = np.radians(np.diff(lat))
-    dlon = np.radians((np.diff(lon) + 180.0) % 360.0 - 180.0)
-    mean_lat = np.radians(lat[:-1]) + dlat / 2
+    return pair_m(lat[:-1], lon[:-1], lat[1:], lon[1:])
+
+
+def pair_m(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
+    """The equirectangular distance of ``step_m`` between arrays of point pairs."""
+    dlat = np.radians(lat2 - lat1)
+    dlon = np.radians((lon2 - lon1 + 180.0) % 360.0 - 180.0)
+    mean_lat = np.radians(lat1) + dlat / 2
     return np.asarray(EARTH_RADIUS_M * np.hypot(dlat, dlon * np.cos(mean_lat)))
 
 

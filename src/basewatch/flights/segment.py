@@ -7,7 +7,7 @@ physically impossible jumps are set aside with a reason first; tiny legs are dro
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from basewatch.flights.geo import KT_TO_MS, haversine_m, step_m
+from basewatch.flights.geo import KT_TO_MS, haversine_m, pair_m, step_m
 
 Bools = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -124,9 +124,16 @@ class Segmenter:
 
 @dataclass
 class _Columns:
-    """The segmenter's view of sorted positions as numpy arrays (NaN for nulls)."""
+    """The segmenter's view of sorted positions as numpy arrays (NaN for nulls).
+
+    Strings stay in the original Arrow arrays; ``orig`` maps each row back to them, so that
+    setting rows aside copies numbers only, and step distances are reused where rows stay
+    neighbours."""
 
     icao24: pa.Array
+    callsign: pa.Array
+    orig: Ints
+    ac: Ints
     time: Ints
     lat: Floats
     lon: Floats
@@ -138,13 +145,7 @@ class _Columns:
     ground: Bools
     new_leg: Bools
     same_ac: Bools
-    callsign: pa.Array
-    step: Floats = field(default_factory=lambda: np.zeros(0))
-
-    def __post_init__(self) -> None:
-        # metres from each position to the next one (n - 1 values), computed once
-        n = len(self.time)
-        self.step = step_m(self.lat, self.lon) if n > 1 else np.zeros(0)
+    step: Floats
 
     @classmethod
     def of(cls, t: pa.Table) -> _Columns:
@@ -157,31 +158,30 @@ class _Columns:
 
         icao = t.column("icao24").combine_chunks()
         n = len(icao)
-        same = (
-            np.asarray(
-                pc.equal(icao.slice(1), icao.slice(0, max(n - 1, 0))).to_numpy(
-                    zero_copy_only=False
-                ),
-                dtype=bool,
+        same = np.zeros(max(n - 1, 0), bool)
+        if n > 1:
+            same = np.asarray(
+                pc.equal(icao.slice(1), icao.slice(0, n - 1)).to_numpy(zero_copy_only=False), bool
             )
-            if n > 1
-            else np.zeros(0, bool)
-        )
-        alt = np.where(np.isnan(num("alt_baro_ft")), num("alt_geom_ft"), num("alt_baro_ft"))
+        baro = num("alt_baro_ft")
+        alt = np.where(np.isnan(baro), num("alt_geom_ft"), baro)
         gs = num("gs_kt")
         on_ground = flag("on_ground")
         unknown = np.asarray(t.column("on_ground").is_null().to_numpy(zero_copy_only=False), bool)
         # real on-ground flags are noisy: trust them only at landing-roll speeds and not high;
-        # a feed with no
-        # flag (FR24) reports 0 ft and a crawl on the ground
+        # a feed with no flag (FR24) reports 0 ft and a crawl on the ground
         ground = (on_ground & ~(gs > GROUND_MAX_KT) & ~(alt > 15_000.0)) | (
             unknown & (alt <= 0) & (gs <= 50)
         )
+        lat, lon = num("lat"), num("lon")
         return cls(
             icao24=icao,
+            callsign=t.column("callsign").combine_chunks(),
+            orig=np.arange(n),
+            ac=np.concatenate(([0], np.cumsum(~same))) if n else np.zeros(0, np.int64),
             time=np.asarray(t.column("time").cast(pa.int64()).to_numpy(), dtype=np.int64),
-            lat=num("lat"),
-            lon=num("lon"),
+            lat=lat,
+            lon=lon,
             alt=alt,
             gs=gs,
             track=num("track_deg"),
@@ -190,28 +190,28 @@ class _Columns:
             ground=ground,
             new_leg=flag("new_leg"),
             same_ac=same,
-            callsign=t.column("callsign").combine_chunks(),
+            step=step_m(lat, lon) if n > 1 else np.zeros(0),
         )
 
     def take(self, idx: Ints) -> _Columns:
-        """The rows at ``idx`` (sorted), with ``same_ac`` recomputed for the new neighbours."""
-        icao = self.icao24.take(pa.array(idx))
-        n = len(idx)
-        same = (
-            np.asarray(
-                pc.equal(icao.slice(1), icao.slice(0, max(n - 1, 0))).to_numpy(
-                    zero_copy_only=False
-                ),
-                dtype=bool,
-            )
-            if n > 1
-            else np.zeros(0, bool)
-        )
+        """The rows at ``idx`` (sorted); neighbours' steps are kept where rows stay adjacent."""
+        ac = self.ac[idx]
+        lat, lon = self.lat[idx], self.lon[idx]
+        step = np.zeros(max(len(idx) - 1, 0))
+        if len(idx) > 1:
+            adjacent = idx[1:] == idx[:-1] + 1
+            step[adjacent] = self.step[idx[:-1][adjacent]]
+            moved = np.flatnonzero(~adjacent)
+            if len(moved):
+                step[moved] = _pair_steps(lat, lon, moved)
         return _Columns(
-            icao24=icao,
+            icao24=self.icao24,
+            callsign=self.callsign,
+            orig=self.orig[idx],
+            ac=ac,
             time=self.time[idx],
-            lat=self.lat[idx],
-            lon=self.lon[idx],
+            lat=lat,
+            lon=lon,
             alt=self.alt[idx],
             gs=self.gs[idx],
             track=self.track[idx],
@@ -219,9 +219,14 @@ class _Columns:
             on_ground=self.on_ground[idx],
             ground=self.ground[idx],
             new_leg=self.new_leg[idx],
-            same_ac=same,
-            callsign=self.callsign.take(pa.array(idx)),
+            same_ac=ac[1:] == ac[:-1],
+            step=step,
         )
+
+
+def _pair_steps(lat: Floats, lon: Floats, at: Ints) -> Floats:
+    """Metres from row ``at`` to row ``at + 1``."""
+    return pair_m(lat[at], lon[at], lat[at + 1], lon[at + 1])
 
 
 def _set_aside(c: _Columns, s: Segmenter) -> tuple[Bools, list[tuple[Ints, str]]]:
@@ -405,11 +410,10 @@ def _flight_table(c: _Columns, starts: Ints, ends: Ints, extra: dict[str, Floats
         return pa.array(arr[at], pa.float64(), mask=np.isnan(arr[at]))
 
     start_ts = pa.array(c.time[starts], pa.timestamp("us", tz="UTC"))
-    icao = c.icao24.take(pa.array(starts))
-    first_call = (
-        _first_valid(np.asarray(c.callsign.is_valid()), starts, ends) if len(c.time) else starts
-    )
-    callsign = c.callsign.take(pa.array(np.where(first_call >= 0, first_call, 0)))
+    icao = c.icao24.take(pa.array(c.orig[starts]))
+    has_call = np.asarray(c.callsign.is_valid())[c.orig] if len(c.time) else np.zeros(0, bool)
+    first_call = _first_valid(has_call, starts, ends) if len(c.time) else starts
+    callsign = c.callsign.take(pa.array(c.orig[np.where(first_call >= 0, first_call, 0)]))
     callsign = pc.if_else(pa.array(first_call >= 0), callsign, pa.scalar(None, pa.string()))
     whole_s = pc.cast(start_ts, pa.timestamp("s", tz="UTC"), safe=False)
     flight_id = pc.binary_join_element_wise(icao, pc.strftime(whole_s, "%Y%m%dT%H%M%SZ"), "-")
