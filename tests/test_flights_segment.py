@@ -354,3 +354,21 @@ def test_stale_repeated_fix_with_junk_altitude_is_set_aside(store: Store) -> Non
     aside = set_aside_of(store)
     assert len(aside) == 6
     assert {a["reason"] for a in aside} == {"repeated position with another altitude (stale fix)"}
+
+
+def test_address_buckets_give_the_same_flights() -> None:
+    """Positions are read in hash buckets of addresses; any bucket count gives the same flights."""
+    tracks = [
+        Track(icao).at("OSLK").taxi(3).hop("OSDI").taxi(3).park(20).taxi(2).hop("LCRA")
+        for icao in ("15a3c2", "4ca2d6", "778123", "0a0047")
+    ]
+    results = []
+    for bucket_positions in (10**9, 200):
+        with Store.open(":memory:") as store:
+            insert(store, *tracks)
+            FlightBuilder(bucket_positions=bucket_positions).build(store)
+            results.append(flights_of(store))
+    one, many = results
+    assert len(one) == 8
+    assert [f["flight_id"] for f in one] == [f["flight_id"] for f in many]
+    assert _ends(one) == _ends(many)
