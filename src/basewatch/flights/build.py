@@ -45,7 +45,9 @@ class FlightBuilder:
             f, a = self.segmenter.segments(table)
             flights.append(self.endpoints.attribute(con, f))
             aside.append(a)
-        result = pa.concat_tables(flights) if flights else pa.table({})
+        result = pa.concat_tables(flights).sort_by(
+            [("icao24", "ascending"), ("start_time", "ascending")]
+        )
         con.execute("BEGIN TRANSACTION")
         try:
             con.register("bw_new_flights", result)
