@@ -278,6 +278,10 @@ def test_noise_legs_are_dropped(store: Store) -> None:
     real = Track(start=blip.t + 7_200).at("OSLK").taxi(3).hop("OSDI").taxi(2)
     flights = _flights(store, blip, real)
     assert _ends(flights) == [("OSLK", "OSDI")]
+    # dropped as a flight, never lost: its positions are set aside with the reason
+    aside = set_aside_of(store)
+    assert len(aside) == len(blip.rows)
+    assert all(a["reason"].startswith("noise leg") for a in aside)
 
 
 def test_short_but_long_distance_legs_are_not_noise(store: Store) -> None:

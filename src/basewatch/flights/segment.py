@@ -80,7 +80,12 @@ class Segmenter:
         aside = _aside_table(table, keep, reasons)
         clean = cols if keep.all() else cols.take(np.flatnonzero(keep))
         starts = self._boundaries(clean)
-        return _flights(clean, starts, self), aside
+        flights, noise_rows = _flights(clean, starts, self)
+        if len(noise_rows):
+            why = f"noise leg (< {self.min_duration_s:.0f} s and < {self.min_distance_km:g} km)"
+            noise = [(clean.orig[noise_rows], why)]
+            aside = pa.concat_tables([aside, _aside_table(table, keep, noise)])
+        return flights, aside
 
     def _boundaries(self, c: _Columns) -> Ints:
         """Index of the first position of every segment (flights and ground-only pieces)."""
@@ -361,11 +366,13 @@ def _trend(c: _Columns, at: Ints, other: Ints) -> Floats:
     return np.where(np.isnan(c.vrate[at]), slope, c.vrate[at])
 
 
-def _flights(c: _Columns, starts: Ints, s: Segmenter) -> pa.Table:
-    """One row per segment that flew (not only ground) and is not noise."""
+def _flights(c: _Columns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Ints]:
+    """One row per segment that flew and is not noise (ground-only ones kept as sightings),
+    and the rows of the noise legs dropped."""
     n = len(c.time)
     if n == 0:
-        return _flight_table(c, np.zeros(0, np.int64), np.zeros(0, np.int64), {})
+        empty = np.zeros(0, np.int64)
+        return _flight_table(c, empty, empty, {}), empty
     ends = np.append(starts[1:], n) - 1
     step = np.zeros(n)
     step[1:] = c.step
@@ -376,6 +383,12 @@ def _flights(c: _Columns, starts: Ints, s: Segmenter) -> pa.Table:
     noise = (duration < s.min_duration_s) & (path_km < s.min_distance_km)
     # ground-only segments stay as sightings (where an aircraft reappeared); not flights
     keep = (airborne & ~noise & (ends > starts)) | ~airborne
+    dropped = np.flatnonzero(~keep)
+    noise_rows = (
+        np.concatenate([np.arange(starts[i], ends[i] + 1) for i in dropped])
+        if len(dropped)
+        else np.zeros(0, np.int64)
+    )
     # reduce over every segment first: reduceat spans from one start to the next
     max_alt = np.maximum.reduceat(np.where(np.isnan(c.alt), -np.inf, c.alt), starts)
     starts, ends = starts[keep], ends[keep]
@@ -395,7 +408,7 @@ def _flights(c: _Columns, starts: Ints, s: Segmenter) -> pa.Table:
         "first_trend": _trend(c, starts, np.minimum(starts + 1, ends)),
         "last_trend": _trend(c, ends, np.maximum(ends - 1, starts)),
     }
-    return _flight_table(c, starts, ends, extra)
+    return _flight_table(c, starts, ends, extra), noise_rows
 
 
 def _times_at(c: _Columns, at: Floats | None) -> pa.Array:
