@@ -29,6 +29,17 @@ def shared(relative: str) -> Path:
     return path
 
 
+def sample_files(max_bytes: int | None = None) -> list[Path]:
+    """Every real capture (when ../shared/data is present) and project fixture, data files only."""
+    found = [p for p in SHARED.rglob("*") if p.is_file()] if SHARED.exists() else []
+    found += [p for p in FIXTURES.rglob("*") if p.is_file()]
+    return sorted(
+        p
+        for p in found
+        if p.suffix != ".md" and (max_bytes is None or p.stat().st_size < max_bytes)
+    )
+
+
 @pytest.fixture
 def store() -> Iterator[Store]:
     with Store.open(":memory:") as s:

@@ -21,7 +21,7 @@ from basewatch import Store
 from basewatch.model import FT_PER_M
 from basewatch.sources import Blob, ReadOptions, detect_format
 from basewatch.sources.fr24 import Fr24Csv, Fr24Kml
-from tests.conftest import FIXTURES, SHARED, positions, shared
+from tests.conftest import FIXTURES, positions, sample_files, shared
 
 CAPTURE = "fr24/JL516_3376ab31.csv"
 KML = FIXTURES / "fr24_kml" / "FZ981_route.kml"
@@ -228,13 +228,7 @@ def test_kml_bad_placemarks_and_truncation(tmp_path: Path, store: Store) -> None
 # --- sniffing ------------------------------------------------------------------------------------
 
 
-def _samples() -> list[Path]:
-    found = [p for p in SHARED.rglob("*") if p.is_file()] if SHARED.exists() else []
-    found += [p for p in FIXTURES.rglob("*") if p.is_file()]
-    return sorted(p for p in found if p.suffix != ".md")
-
-
-@pytest.mark.parametrize("path", _samples(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", sample_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_sniffers_claim_only_their_files(path: Path) -> None:
     head = Blob(path).head()
     assert Fr24Csv().sniff(head) == (path.parent.name == "fr24")

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from basewatch import BasewatchError, Store
 from basewatch.sources import SOURCES, Blob, ReadOptions, Source, detect_format
-from tests.conftest import FIXTURES, SHARED
+from tests.conftest import sample_files
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _samples() -> list[Path]:
-    """Real captures (when present) and the project's own fixtures, small ones only."""
-    found = (
-        [p for p in SHARED.rglob("*") if p.is_file() and p.suffix != ".md"]
-        if SHARED.exists()
-        else []
-    )
-    found += [p for p in FIXTURES.rglob("*") if p.is_file() and p.suffix != ".md"]
-    return sorted(p for p in found if p.stat().st_size < 600_000)
-
-
-SAMPLES = _samples()
+SAMPLES = sample_files(max_bytes=600_000)
 
 
 def _read_everything(source: Source, data: bytes) -> int:

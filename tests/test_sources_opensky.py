@@ -22,7 +22,7 @@ from basewatch import Store
 from basewatch.model import FPM_PER_MS, FT_PER_M, KT_PER_MS
 from basewatch.sources import Blob, ReadOptions, detect_format
 from basewatch.sources.opensky import HISTORY_COLUMNS, OpenSkyHistory, OpenSkyRest
-from tests.conftest import FIXTURES, SHARED, positions, shared
+from tests.conftest import FIXTURES, positions, sample_files, shared
 
 CAPTURE = "opensky/state_vectors_4d2271.parquet"
 REST = FIXTURES / "opensky_rest"
@@ -310,13 +310,7 @@ def test_rest_bad_lines_and_truncated_gzip(tmp_path: Path, store: Store) -> None
 # --- sniffing ------------------------------------------------------------------------------------
 
 
-def _samples() -> list[Path]:
-    found = [p for p in SHARED.rglob("*") if p.is_file()] if SHARED.exists() else []
-    found += [p for p in FIXTURES.rglob("*") if p.is_file()]
-    return sorted(p for p in found if p.suffix != ".md")
-
-
-@pytest.mark.parametrize("path", _samples(), ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", sample_files(), ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_sniffers_claim_only_their_files(path: Path) -> None:
     head = Blob(path).head()
     assert OpenSkyRest().sniff(head) == (path.parent.name == "opensky_rest")
