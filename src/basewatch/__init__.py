@@ -3,6 +3,7 @@
 The public API is listed in ``__all__``; everything else is internal and may change.
 """
 
+from basewatch.activity import ActivityAnalyzer, VisitDetector, resolve_base
 from basewatch.config import Config, load_config
 from basewatch.errors import (
     BasewatchError,
@@ -12,6 +13,7 @@ from basewatch.errors import (
     StoreError,
     UsageError,
 )
+from basewatch.flights import EndpointFinder, FlightBuilder, Segmenter
 from basewatch.identify.classify import Classifier
 from basewatch.identify.lookup import AircraftIdentity, list_aircraft
 from basewatch.identify.lookup import identify as identify_aircraft
@@ -23,11 +25,14 @@ from basewatch.store import IngestResult, Store
 __version__ = "0.1.0"
 
 __all__ = [
+    "ActivityAnalyzer",
     "AircraftIdentity",
     "BasewatchError",
     "Classifier",
     "Config",
     "ConfigError",
+    "EndpointFinder",
+    "FlightBuilder",
     "FormatError",
     "ImportResult",
     "IngestResult",
@@ -36,9 +41,11 @@ __all__ = [
     "POS_SOURCES",
     "ReadOptions",
     "Reject",
+    "Segmenter",
     "Store",
     "StoreError",
     "UsageError",
+    "VisitDetector",
     "__version__",
     "detect_format",
     "format_names",
@@ -46,4 +53,5 @@ __all__ = [
     "import_aircraft",
     "list_aircraft",
     "load_config",
+    "resolve_base",
 ]

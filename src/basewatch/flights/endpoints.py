@@ -21,7 +21,7 @@ import pyarrow as pa
 
 from basewatch.flights.airports import airport_table
 
-_MACROS = """
+MACROS = """
 CREATE OR REPLACE TEMP MACRO bw_hav_km(lat1, lon1, lat2, lon2) AS
     2 * 6371.0088 * asin(sqrt(least(1.0,
         pow(sin(radians(lat2 - lat1) / 2), 2)
@@ -55,7 +55,7 @@ class EndpointFinder:
         """The airborne segments of ``flights`` with takeoff_* and landing_* columns (airport,
         time, inferred, confidence, evidence; null airport when no field fits). Ground-only
         segments are sightings that tell where an aircraft reappeared, not flights."""
-        con.execute(_MACROS)
+        con.execute(MACROS)
         con.register("bw_flights", flights)
         con.register("bw_airports", airport_table())
         try:

@@ -1,0 +1,133 @@
+"""Visits: arrivals at a watched base (an observed or inferred landing at its field, or a flight
+ending low within its radius), with identity, origin, departure, next destination and dwell."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from basewatch.activity.bases import ResolvedBase
+from basewatch.config import Config
+from basewatch.flights import FlightBuilder
+from basewatch.flights.endpoints import MACROS
+from basewatch.identify.classify import Classifier
+from basewatch.store import Store
+
+#: A flight that ends this low (above the base) within its radius arrived there.
+LOW_FT = 3_000.0
+
+
+@dataclass(frozen=True)
+class VisitDetector:
+    """Finds the visits of one base; ``watch`` classes filter them (state, military, all,
+    a watchlist name, or an ICAO type designator)."""
+
+    base: ResolvedBase
+    config: Config
+    state_only: bool = False
+    low_ft: float = LOW_FT
+    flights: FlightBuilder = field(default_factory=FlightBuilder)
+
+    def detect(
+        self, store: Store, since: datetime | None = None, until: datetime | None = None
+    ) -> pa.Table:
+        """Visits ordered by arrival time (table ``visits`` is replaced for this base)."""
+        self.flights.ensure(store)
+        Classifier.from_config(self.config).ensure(store)
+        store.con.execute(MACROS)
+        b = self.base
+        params = {
+            "base": b.name,
+            "icao": b.icao,
+            "lat": b.lat,
+            "lon": b.lon,
+            "elev": b.elevation_ft,
+            "radius": b.radius_km,
+            "low": self.low_ft,
+            "since": since,
+            "until": until,
+        }
+        sql = _SQL.format(watch=self._watch_sql())
+        table: pa.Table = store.con.sql(sql, params=params).to_arrow_table()
+        _save(store, b.name, table)
+        return table
+
+    def _watch_sql(self) -> str:
+        """The watched-class filter as SQL over ``aircraft_class`` (alias c)."""
+        if self.state_only:
+            return "coalesce(c.state, FALSE)"
+        terms: list[str] = []
+        for item in self.base.watch:
+            if item == "all":
+                return "TRUE"
+            if item in ("state", "military"):
+                terms.append(f"coalesce(c.{item}, FALSE)")
+            elif self.config.watchlist(item) is not None:
+                terms.append(f"list_contains(c.watchlists, '{item.replace(chr(39), '')}')")
+            else:
+                terms.append(f"upper(c.type_code) = '{item.upper().replace(chr(39), '')}'")
+        return " OR ".join(terms) or "TRUE"
+
+
+def _save(store: Store, base: str, table: pa.Table) -> None:
+    """Replace this base's rows of table ``visits`` (the whole table if its shape changed)."""
+    con = store.con
+    con.register("bw_visits", table)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            con.execute("DELETE FROM visits WHERE base = ?", [base])
+            con.execute("INSERT INTO visits SELECT * FROM bw_visits")
+        except duckdb.Error:
+            con.execute("ROLLBACK")
+            con.execute("BEGIN TRANSACTION")
+            con.execute("CREATE OR REPLACE TABLE visits AS SELECT * FROM bw_visits")
+        con.execute("COMMIT")
+    finally:
+        con.unregister("bw_visits")
+
+
+_SQL = """
+WITH f AS (
+    SELECT *,
+        lead(flight_id) OVER w AS next_flight_id,
+        lead(takeoff_airport) OVER w AS next_from,
+        lead(takeoff_time) OVER w AS next_takeoff,
+        lead(start_time) OVER w AS next_start,
+        lead(first_lat) OVER w AS next_lat, lead(first_lon) OVER w AS next_lon,
+        lead(landing_airport) OVER w AS next_to
+    FROM flights WINDOW w AS (PARTITION BY icao24 ORDER BY start_time)
+),
+arrivals AS (
+    SELECT *,
+        CASE WHEN $icao IS NOT NULL AND landing_airport = $icao THEN 'landing at the field'
+             WHEN landing_airport IS NULL
+                  AND bw_hav_km(last_lat, last_lon, $lat, $lon) <= $radius
+                  AND (last_ground OR coalesce(last_alt_ft - $elev, 0) <= $low)
+                 THEN 'flight ended low within the radius'
+        END AS how,
+        coalesce(next_from = $icao, FALSE)
+            OR coalesce(bw_hav_km(next_lat, next_lon, $lat, $lon) <= $radius, FALSE) AS left_here
+    FROM f
+)
+SELECT $base AS base, a.icao24, c.registration, c.type_code AS type, a.callsign,
+    coalesce(a.landing_time, a.end_time) AS arrival_time,
+    CASE WHEN left_here THEN coalesce(a.next_takeoff, a.next_start) END AS departure_time,
+    CASE WHEN how = 'landing at the field' THEN a.landing_inferred ELSE TRUE END AS inferred,
+    CASE WHEN how = 'landing at the field' THEN a.landing_confidence ELSE 0.5 END AS confidence,
+    a.takeoff_airport AS origin,
+    CASE WHEN left_here THEN a.next_to END AS destination,
+    c.state, c.military, c.verdict, c.confidence AS class_confidence, c.reasons, c.watchlists,
+    how, a.landing_evidence AS evidence, a.flight_id,
+    CASE WHEN left_here THEN a.next_flight_id END AS departure_flight_id
+FROM arrivals a
+LEFT JOIN aircraft_class c USING (icao24)
+WHERE how IS NOT NULL
+  AND ($since IS NULL OR coalesce(a.landing_time, a.end_time) >= $since)
+  AND ($until IS NULL OR coalesce(a.landing_time, a.end_time) <= $until)
+  AND ({watch})
+ORDER BY arrival_time, icao24
+"""
