@@ -121,7 +121,8 @@ SELECT $base AS base, a.icao24, c.registration, c.type_code AS type, a.callsign,
     a.takeoff_airport AS origin,
     CASE WHEN left_here THEN a.next_to END AS destination,
     c.state, c.military, c.verdict, c.confidence AS class_confidence, c.reasons, c.watchlists,
-    how, a.landing_evidence AS evidence, a.flight_id,
+    how, a.landing_evidence AS evidence, a.last_lat AS arrival_lat, a.last_lon AS arrival_lon,
+    a.flight_id,
     CASE WHEN left_here THEN a.next_flight_id END AS departure_flight_id
 FROM arrivals a
 LEFT JOIN aircraft_class c USING (icao24)

@@ -134,16 +134,27 @@ def stats(db: DbOption = None, as_json: JsonOption = False) -> None:
 
 @app.command()
 def export(
-    what: Annotated[str, typer.Argument(help="positions")],
-    fmt: Annotated[str, typer.Option("--format", help="parquet | csv")] = "parquet",
-    out_path: Annotated[Path, typer.Option("--out", help="Folder (Parquet) or file (CSV).")] = Path(
-        "export"
-    ),
+    what: Annotated[str, typer.Argument(help="positions | flights | visits")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="parquet | csv (all); geojson | kml (flights, visits)")
+    ] = "parquet",
+    out_path: Annotated[
+        Path, typer.Option("--out", help="Folder (positions Parquet) or file.")
+    ] = Path("export"),
     db: DbOption = None,
 ) -> None:
-    """Export a table: positions as Hive-partitioned Parquet (date=YYYY-MM-DD/) or CSV."""
-    if what != "positions":
-        raise UsageError(f"cannot export {what!r} yet; choose: positions")
+    """Export positions (Hive-partitioned Parquet by date, or CSV), flights or visits."""
+    from basewatch.flights import FlightBuilder
+    from basewatch.report import export_flights, export_visits
+
     with open_store(db) as store:
-        written = store.export_positions(out_path, fmt)
+        if what == "positions":
+            written = store.export_positions(out_path, fmt)
+        elif what == "flights":
+            FlightBuilder().ensure(store)
+            written = export_flights(store, out_path, fmt)
+        elif what == "visits":
+            written = export_visits(store, out_path, fmt)
+        else:
+            raise UsageError(f"cannot export {what!r}; choose: positions, flights, visits")
     err.print(f"wrote {written}", highlight=False)
