@@ -15,11 +15,10 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from basewatch.flights.geo import KT_TO_MS, haversine_m, pair_m, step_m
+from basewatch.flights.set_aside import SET_ASIDE_SCHEMA, aside_table, set_aside
+from basewatch.flights.track_columns import Bools, Floats, Ints, TrackColumns
 
-Bools = npt.NDArray[np.bool_]
-Ints = npt.NDArray[np.int64]
-Floats = npt.NDArray[np.float64]
+__all__ = ["COLUMNS", "SET_ASIDE_SCHEMA", "Segmenter"]
 
 #: Columns the segmenter reads, in the order ``SEGMENT_SQL`` selects them.
 COLUMNS = (
@@ -35,19 +34,6 @@ COLUMNS = (
     "on_ground",
     "new_leg",
     "callsign",
-)
-
-#: Fastest ground flag trusted: a landing or takeoff roll, not a cruise glitch.
-GROUND_MAX_KT = 200.0
-
-SET_ASIDE_SCHEMA = pa.schema(
-    [
-        ("icao24", pa.string()),
-        ("time", pa.timestamp("us", tz="UTC")),
-        ("lat", pa.float64()),
-        ("lon", pa.float64()),
-        ("reason", pa.string()),
-    ]
 )
 
 
@@ -75,19 +61,19 @@ class Segmenter:
 
     def segments(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
         """Flights and ground-only sightings (``airborne`` false), and the positions set aside."""
-        cols = _Columns.of(table)
-        keep, reasons = _set_aside(cols, self)
-        aside = _aside_table(table, keep, reasons)
+        cols = TrackColumns.of(table)
+        keep, reasons = set_aside(cols, self)
+        aside = aside_table(table, keep, reasons)
         clean = cols if keep.all() else cols.take(np.flatnonzero(keep))
         starts = self._boundaries(clean)
         flights, noise_rows = _flights(clean, starts, self)
         if len(noise_rows):
             why = f"noise leg (< {self.min_duration_s:.0f} s and < {self.min_distance_km:g} km)"
             noise = [(clean.orig[noise_rows], why)]
-            aside = pa.concat_tables([aside, _aside_table(table, keep, noise)])
+            aside = pa.concat_tables([aside, aside_table(table, keep, noise)])
         return flights, aside
 
-    def _boundaries(self, c: _Columns) -> Ints:
+    def _boundaries(self, c: TrackColumns) -> Ints:
         """Index of the first position of every segment (flights and ground-only pieces)."""
         n = len(c.time)
         if n == 0:
@@ -100,7 +86,7 @@ class Segmenter:
         cut |= self._ground_stops(c, cut)
         return np.flatnonzero(cut)
 
-    def _ground_stops(self, c: _Columns, cut: Bools) -> Bools:
+    def _ground_stops(self, c: TrackColumns, cut: Bools) -> Bools:
         """A cut inside every ground run lasting ``stop_s`` or more (at its longest pause, or
         its middle), so that landing roll and next takeoff roll go to their own flights."""
         n = len(c.time)
@@ -125,211 +111,6 @@ class Segmenter:
             )
             out[at] = True
         return out
-
-
-@dataclass
-class _Columns:
-    """The segmenter's view of sorted positions as numpy arrays (NaN for nulls).
-
-    Strings stay in the original Arrow arrays; ``orig`` maps each row back to them, so that
-    setting rows aside copies numbers only, and step distances are reused where rows stay
-    neighbours."""
-
-    icao24: pa.Array
-    callsign: pa.Array
-    orig: Ints
-    ac: Ints
-    time: Ints
-    lat: Floats
-    lon: Floats
-    alt: Floats
-    gs: Floats
-    track: Floats
-    vrate: Floats
-    on_ground: Bools
-    ground: Bools
-    new_leg: Bools
-    same_ac: Bools
-    step: Floats
-
-    @classmethod
-    def of(cls, t: pa.Table) -> _Columns:
-        def num(name: str) -> Floats:
-            return np.asarray(t.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
-
-        def flag(name: str) -> Bools:
-            arr = pc.fill_null(t.column(name), False)
-            return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
-
-        icao = t.column("icao24").combine_chunks()
-        n = len(icao)
-        same = np.zeros(max(n - 1, 0), bool)
-        if n > 1:
-            same = np.asarray(
-                pc.equal(icao.slice(1), icao.slice(0, n - 1)).to_numpy(zero_copy_only=False), bool
-            )
-        baro = num("alt_baro_ft")
-        alt = np.where(np.isnan(baro), num("alt_geom_ft"), baro)
-        gs = num("gs_kt")
-        on_ground = flag("on_ground")
-        unknown = np.asarray(t.column("on_ground").is_null().to_numpy(zero_copy_only=False), bool)
-        # real on-ground flags are noisy: trust them only at landing-roll speeds and not high;
-        # a feed with no flag (FR24) reports 0 ft and a crawl on the ground
-        ground = (on_ground & ~(gs > GROUND_MAX_KT) & ~(alt > 15_000.0)) | (
-            unknown & (alt <= 0) & (gs <= 50)
-        )
-        lat, lon = num("lat"), num("lon")
-        return cls(
-            icao24=icao,
-            callsign=t.column("callsign").combine_chunks(),
-            orig=np.arange(n),
-            ac=np.concatenate(([0], np.cumsum(~same))) if n else np.zeros(0, np.int64),
-            time=np.asarray(t.column("time").cast(pa.int64()).to_numpy(), dtype=np.int64),
-            lat=lat,
-            lon=lon,
-            alt=alt,
-            gs=gs,
-            track=num("track_deg"),
-            vrate=num("vrate_fpm"),
-            on_ground=on_ground,
-            ground=ground,
-            new_leg=flag("new_leg"),
-            same_ac=same,
-            step=step_m(lat, lon) if n > 1 else np.zeros(0),
-        )
-
-    def take(self, idx: Ints) -> _Columns:
-        """The rows at ``idx`` (sorted); neighbours' steps are kept where rows stay adjacent."""
-        ac = self.ac[idx]
-        lat, lon = self.lat[idx], self.lon[idx]
-        step = np.zeros(max(len(idx) - 1, 0))
-        if len(idx) > 1:
-            adjacent = idx[1:] == idx[:-1] + 1
-            step[adjacent] = self.step[idx[:-1][adjacent]]
-            moved = np.flatnonzero(~adjacent)
-            if len(moved):
-                step[moved] = _pair_steps(lat, lon, moved)
-        return _Columns(
-            icao24=self.icao24,
-            callsign=self.callsign,
-            orig=self.orig[idx],
-            ac=ac,
-            time=self.time[idx],
-            lat=lat,
-            lon=lon,
-            alt=self.alt[idx],
-            gs=self.gs[idx],
-            track=self.track[idx],
-            vrate=self.vrate[idx],
-            on_ground=self.on_ground[idx],
-            ground=self.ground[idx],
-            new_leg=self.new_leg[idx],
-            same_ac=ac[1:] == ac[:-1],
-            step=step,
-        )
-
-
-def _pair_steps(lat: Floats, lon: Floats, at: Ints) -> Floats:
-    """Metres from row ``at`` to row ``at + 1``."""
-    return pair_m(lat[at], lon[at], lat[at + 1], lon[at + 1])
-
-
-def _set_aside(c: _Columns, s: Segmenter) -> tuple[Bools, list[tuple[Ints, str]]]:
-    """Keep-mask and reasons: repeated times, stale repeated fixes, then spoofed jumps
-    (impossible out and back)."""
-    n = len(c.time)
-    keep = np.ones(n, bool)
-    reasons: list[tuple[Ints, str]] = []
-    if n < 2:
-        return keep, reasons
-    repeat = np.zeros(n, bool)
-    repeat[1:] = c.same_ac & (np.diff(c.time) == 0)
-    keep &= ~repeat
-    reasons.append((np.flatnonzero(repeat), "duplicate time"))
-    stale = _stale_repeats(c, s) & keep
-    keep &= ~stale
-    reasons.append((np.flatnonzero(stale), "repeated position with another altitude (stale fix)"))
-    idx = np.flatnonzero(keep)
-    sub = c if len(idx) == n else c.take(idx)
-    spoofed = _spoofed(sub, s)
-    keep[idx[spoofed]] = False
-    reasons.append((idx[spoofed], f"impossible jump (> {s.max_speed_kt:.0f} kt out and back)"))
-    return keep, reasons
-
-
-def _stale_repeats(c: _Columns, s: Segmenter) -> Bools:
-    """Rows repeating the same latitude/longitude as the row that began the run but with an
-    altitude more than ``stale_alt_ft`` away: a feed re-sending an old fix (OpenSky does) while
-    the altitude field goes on changing or turns to junk."""
-    n = len(c.time)
-    same_pos = np.zeros(n, bool)
-    same_pos[1:] = c.same_ac & (np.diff(c.lat) == 0) & (np.diff(c.lon) == 0)
-    run_first = np.maximum.accumulate(np.where(same_pos, 0, np.arange(n)))
-    base = c.alt[run_first]
-    with np.errstate(invalid="ignore"):
-        moved = np.abs(c.alt - base) > s.stale_alt_ft
-    # or an altitude the fix never had (a ground fix re-sent with a cruise level)
-    appeared = np.isnan(base) & ~np.isnan(c.alt)
-    return np.asarray(same_pos & (moved | appeared))
-
-
-def _impossible(c: _Columns, i: Ints, j: Ints, s: Segmenter) -> Bools:
-    """True where going from row i to row j needs more than ``max_speed_kt``."""
-    dist = haversine_m(c.lat[i], c.lon[i], c.lat[j], c.lon[j])
-    dt = np.maximum((c.time[j] - c.time[i]) / 1e6, 0.5)
-    return np.asarray((dist > s.spoof_min_km * 1000) & (dist / dt > s.max_speed_kt * KT_TO_MS))
-
-
-def _spoofed(c: _Columns, s: Segmenter) -> Bools:
-    """Rows of an excursion: between an impossible jump away and an impossible jump back when
-    the rows around it agree with each other, or cut off at a track's end by a lone jump (the
-    shorter side is the wrong one). Impossible jumps are rare, so the walk over them is short."""
-    n = len(c.time)
-    out = np.zeros(n, bool)
-    if n < 3:
-        return out
-    dt = np.maximum(np.diff(c.time) / 1e6, 0.5)
-    edge = np.zeros(n, bool)  # edge[i]: the step from i-1 to i is impossible
-    edge[1:] = (
-        c.same_ac & (c.step > s.spoof_min_km * 1000) & (c.step / dt > s.max_speed_kt * KT_TO_MS)
-    )
-    e = np.flatnonzero(edge)
-    if not len(e):
-        return out
-    track_start = np.flatnonzero(np.concatenate(([True], ~c.same_ac)))
-    track_end = np.append(track_start[1:], n)
-    i = 0
-    while i < len(e):
-        a = int(e[i])
-        k = int(np.searchsorted(track_start, a, side="right")) - 1
-        lo, hi = int(track_start[k]), int(track_end[k])
-        b = int(e[i + 1]) if i + 1 < len(e) else hi
-        if (
-            b < hi
-            and b - a <= s.spoof_max_points
-            and a - 1 >= lo
-            and not _impossible(c, np.array([a - 1]), np.array([b]), s)[0]
-        ):
-            out[a:b] = True  # an excursion a..b-1 and back
-            i += 2
-            continue
-        if a - lo <= s.spoof_max_points and a - lo < hi - a and (i == 0 or e[i - 1] < lo):
-            out[lo:a] = True  # the track starts with a few impossible points
-        elif b >= hi and hi - a <= s.spoof_max_points and hi - a < a - lo:
-            out[a:hi] = True  # the track ends with a few impossible points
-        i += 1
-    return out
-
-
-def _aside_table(table: pa.Table, keep: Bools, reasons: list[tuple[Ints, str]]) -> pa.Table:
-    parts = []
-    for idx, why in reasons:
-        if len(idx):
-            rows = table.select(["icao24", "time", "lat", "lon"]).take(pa.array(idx))
-            parts.append(rows.append_column("reason", pa.repeat(why, len(idx))))
-    if not parts:
-        return SET_ASIDE_SCHEMA.empty_table()
-    return pa.concat_tables(parts).cast(SET_ASIDE_SCHEMA)
 
 
 def _reduce(
@@ -358,7 +139,7 @@ def _last_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
     return np.where(last >= starts, last, -1)
 
 
-def _trend(c: _Columns, at: Ints, other: Ints) -> Floats:
+def _trend(c: TrackColumns, at: Ints, other: Ints) -> Floats:
     """Vertical rate at ``at`` (ft/min), else the altitude change towards ``other``."""
     dt = (c.time[at] - c.time[other]) / 6e7
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -366,7 +147,7 @@ def _trend(c: _Columns, at: Ints, other: Ints) -> Floats:
     return np.where(np.isnan(c.vrate[at]), slope, c.vrate[at])
 
 
-def _flights(c: _Columns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Ints]:
+def _flights(c: TrackColumns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Ints]:
     """One row per segment that flew and is not noise (ground-only ones kept as sightings),
     and the rows of the noise legs dropped."""
     n = len(c.time)
@@ -411,14 +192,14 @@ def _flights(c: _Columns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Ints]:
     return _flight_table(c, starts, ends, extra), noise_rows
 
 
-def _times_at(c: _Columns, at: Floats | None) -> pa.Array:
+def _times_at(c: TrackColumns, at: Floats | None) -> pa.Array:
     """Times at row indices (-1 = none) as a nullable timestamp column."""
     idx = np.zeros(0, np.int64) if at is None else at.astype(np.int64)
     values = c.time[np.maximum(idx, 0)] if len(c.time) else np.zeros(0, np.int64)
     return pa.array(values, pa.timestamp("us", tz="UTC"), mask=idx < 0)
 
 
-def _flight_table(c: _Columns, starts: Ints, ends: Ints, extra: dict[str, Floats]) -> pa.Table:
+def _flight_table(c: TrackColumns, starts: Ints, ends: Ints, extra: dict[str, Floats]) -> pa.Table:
     def pick(arr: Floats, at: Ints) -> pa.Array:
         return pa.array(arr[at], pa.float64(), mask=np.isnan(arr[at]))
 
