@@ -50,26 +50,30 @@ class VisitDetector:
             "since": since,
             "until": until,
         }
-        sql = _SQL.format(watch=self._watch_sql())
-        table: pa.Table = store.con.sql(sql, params=params).to_arrow_table()
+        watch, watch_params = self._watch_sql()
+        sql = _SQL.format(watch=watch)
+        table: pa.Table = store.con.sql(sql, params={**params, **watch_params}).to_arrow_table()
         _save(store, b.name, table)
         return table
 
-    def _watch_sql(self) -> str:
-        """The watched-class filter as SQL over ``aircraft_class`` (alias c)."""
+    def _watch_sql(self) -> tuple[str, dict[str, str]]:
+        """The watched-class filter as SQL over ``aircraft_class`` (alias c), and its params."""
         if self.state_only:
-            return "coalesce(c.state, FALSE)"
+            return "coalesce(c.state, FALSE)", {}
         terms: list[str] = []
-        for item in self.base.watch:
+        params: dict[str, str] = {}
+        for i, item in enumerate(self.base.watch):
             if item == "all":
-                return "TRUE"
+                return "TRUE", {}
             if item in ("state", "military"):
                 terms.append(f"coalesce(c.{item}, FALSE)")
             elif self.config.watchlist(item) is not None:
-                terms.append(f"list_contains(c.watchlists, '{item.replace(chr(39), '')}')")
-            else:
-                terms.append(f"upper(c.type_code) = '{item.upper().replace(chr(39), '')}'")
-        return " OR ".join(terms) or "TRUE"
+                terms.append(f"list_contains(c.watchlists, $w{i})")
+                params[f"w{i}"] = item
+            else:  # an ICAO type designator
+                terms.append(f"upper(c.type_code) = $w{i}")
+                params[f"w{i}"] = item.upper()
+        return " OR ".join(terms) or "TRUE", params
 
 
 def _save(store: Store, base: str, table: pa.Table) -> None:
