@@ -202,3 +202,39 @@ def test_round_trip(rows: list[dict[str, Any]], icao: str) -> None:
         assert back["vrate_fpm"] == row["vrate"]
         assert back["pos_source"] == READSB_TYPES[row["source"]]
         assert back["callsign"] == callsign
+
+
+def test_trace_header_feeds_the_registry(store: Store) -> None:
+    """readsb copies its database fields into each trace (r, t, desc, ownOp, year, dbFlags):
+    ingesting the trace imports them, and the identity shows them with their source."""
+    from basewatch import identify_aircraft
+
+    path = shared(TRACE)
+    doc = _read(path)
+    store.ingest([str(path)])
+    [record] = store.con.execute(
+        "SELECT icao24, source, registration, type_code, type_desc, operator, military "
+        "FROM aircraft_records"
+    ).fetchall()
+    assert record == (
+        "ac671b",
+        "readsb_trace",
+        doc["r"],
+        doc["t"],
+        doc["desc"],
+        doc["ownOp"],
+        bool(doc["dbFlags"] & 1),  # type: ignore[operator]
+    )
+    who = identify_aircraft(store, "ac671b").as_json()
+    assert (who["registration"], who["type"], who["operator"]) == (doc["r"], doc["t"], doc["ownOp"])
+    assert who["country"] == "US"
+    assert any(r["source"] == "readsb_trace" for r in who["reasons"])
+    # a later trace of the same aircraft replaces the header's fields, merged when identify runs
+    later = dict(doc, r="N900XX", timestamp=float(doc["timestamp"]) + 86_400)  # type: ignore[arg-type]
+    from tempfile import TemporaryDirectory
+
+    with TemporaryDirectory() as folder:
+        again = Path(folder) / "trace_full_ac671b.json"
+        again.write_text(json.dumps(later))
+        store.ingest([str(again)])
+    assert identify_aircraft(store, "ac671b").registration == "N900XX"

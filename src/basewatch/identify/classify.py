@@ -42,6 +42,7 @@ from basewatch.errors import StoreError
 from basewatch.identify.blocks import register_blocks
 from basewatch.identify.evidence import evidence_sql, match_patterns, prepare_names
 from basewatch.identify.registrations import register_registration_prefixes
+from basewatch.identify.registry.merge import ensure_aircraft
 from basewatch.identify.rules import RuleSet, load_rules
 from basewatch.identify.watchlists import match_watchlists
 from basewatch.store import Store
@@ -205,6 +206,13 @@ class Classifier:
 
     def ensure(self, store: Store) -> bool:
         """Build ``aircraft_class`` unless it is fresh; True when it was (re)built."""
+        store.con.execute("BEGIN TRANSACTION")
+        try:
+            ensure_aircraft(store.con)
+            store.con.execute("COMMIT")
+        except BaseException:
+            store.con.execute("ROLLBACK")
+            raise
         if self.is_fresh(store):
             return False
         self.build(store)

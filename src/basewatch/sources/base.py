@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO, ClassVar, Protocol, cast
+from typing import Any, BinaryIO, ClassVar, Protocol, cast
 
 import pyarrow as pa
 from isal import igzip, igzip_lib, isal_zlib
@@ -46,10 +46,14 @@ class Reject:
 
 @dataclass
 class Chunk:
-    """A batch of raw canonical positions (with a ``record`` column) and its rejects."""
+    """A batch of raw canonical positions (with a ``record`` column), its rejects, and any
+    registry fields the format carries."""
 
     table: pa.Table
     rejects: list[Reject] = field(default_factory=list)
+    #: Registry fields a format carries beside positions (readsb trace headers), one dict per
+    #: aircraft with ``icao24`` and columns of ``aircraft_records``.
+    aircraft: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

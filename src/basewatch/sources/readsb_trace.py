@@ -90,7 +90,37 @@ class ReadsbTrace:
                 return
             problem = _check_doc(doc)
             chunk = Chunk(_empty(), [Reject(problem)]) if problem else _points_chunk(doc, options)
+        if not problem:
+            chunk.aircraft = _header(doc)
         yield chunk
+
+
+def _header(doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The registry fields readsb copied into the trace from its database (r, t, desc, ownOp,
+    year, dbFlags: bit 0 military, 1 interesting, 2 PIA, 3 LADD), if any."""
+
+    def text(key: str) -> str | None:
+        value = doc.get(key)
+        return str(value).strip() or None if isinstance(value, str | int) else None
+
+    flags = doc.get("dbFlags")
+    row: dict[str, Any] = {
+        "registration": text("r"),
+        "type_code": text("t"),
+        "type_desc": text("desc"),
+        "operator": text("ownOp"),
+        "year": text("year"),
+    }
+    if isinstance(flags, int) and not isinstance(flags, bool):
+        row.update(
+            military=bool(flags & 1),
+            interesting=bool(flags & 2),
+            pia=bool(flags & 4),
+            ladd=bool(flags & 8),
+        )
+    if not any(v is not None for v in row.values()):
+        return []
+    return [{"icao24": doc["icao"].strip().lower(), **row}]
 
 
 def _check_doc(doc: Any) -> str | None:

@@ -6,6 +6,7 @@ a file already ingested (same sha256) adds nothing and says so.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,6 +22,21 @@ from basewatch.store.dedup import DUPLICATES_SQL
 COMMIT_ROWS = 2_000_000
 
 _COLUMNS = ", ".join(f.name for f in RAW_SCHEMA)
+#: Registry fields a trace header can carry (columns of ``aircraft_records``).
+_HEADER_SCHEMA = pa.schema(
+    [
+        ("icao24", pa.string()),
+        ("registration", pa.string()),
+        ("type_code", pa.string()),
+        ("type_desc", pa.string()),
+        ("operator", pa.string()),
+        ("year", pa.string()),
+        ("military", pa.bool_()),
+        ("interesting", pa.bool_()),
+        ("pia", pa.bool_()),
+        ("ladd", pa.bool_()),
+    ]
+)
 _REJECT_SCHEMA = pa.schema(
     [
         ("ingest_id", pa.int64()),
@@ -88,6 +104,8 @@ class Ingestor:
         self._seq = 0
         self._open: dict[int, IngestResult] = {}
         self._rejects: list[pa.Table] = []
+        self._aircraft: list[dict[str, object]] = []
+        self._aircraft_from: set[str] = set()
 
     def run(self, readings: Iterable[Reading]) -> list[IngestResult]:
         """Ingest every reading; one result per input, in order."""
@@ -135,6 +153,9 @@ class Ingestor:
             self._staged += n
         if chunk.rejects:
             self._add_rejects(chunk.rejects, result)
+        if chunk.aircraft:
+            self._aircraft.extend(chunk.aircraft)
+            self._aircraft_from.add(result.sha256)
         if self.progress:
             self.progress(result, n + len(chunk.rejects))
         if self._staged >= 2 * self.commit_rows:
@@ -197,6 +218,8 @@ class Ingestor:
             self.con.execute("INSERT INTO rejects SELECT * FROM reject_view")
             self.con.unregister("reject_view")
             self._rejects = []
+        if self._aircraft:
+            self._write_aircraft()
         if self._open:
             now = datetime.now(UTC)
             rows = [
@@ -221,3 +244,39 @@ class Ingestor:
             )
             self._open.clear()
         self.con.execute("COMMIT")
+
+    def _write_aircraft(self) -> None:
+        """Registry fields carried by the inputs (readsb trace headers) as one aircraft import
+        of source ``readsb_trace``; the identify stage merges it into ``aircraft`` when it runs."""
+        latest = {str(row["icao24"]): row for row in self._aircraft}  # the last file wins
+        sha = hashlib.sha256("".join(sorted(self._aircraft_from)).encode()).hexdigest()
+        row = self.con.execute("SELECT coalesce(max(import_id), 0) + 1 FROM aircraft_imports")
+        import_id = int(row.fetchall()[0][0])
+        now = datetime.now(UTC)
+        self.con.execute(
+            "INSERT INTO aircraft_imports (import_id, path, format, sha256, size_bytes, "
+            "started_at, finished_at, accepted, rejected) VALUES (?, ?, ?, ?, 0, ?, ?, ?, 0)",
+            [
+                import_id,
+                f"headers of {len(self._aircraft_from)} readsb traces",
+                "readsb_trace",
+                sha,
+                now,
+                now,
+                len(latest),
+            ],
+        )
+        table = pa.Table.from_pylist(list(latest.values()), schema=_HEADER_SCHEMA)
+        self.con.register("bw_headers", table)
+        try:
+            self.con.execute(
+                "DELETE FROM aircraft_records WHERE source = 'readsb_trace' "
+                "AND icao24 IN (SELECT icao24 FROM bw_headers)"
+            )
+            self.con.execute(
+                f"INSERT INTO aircraft_records BY NAME SELECT *, 'readsb_trace' AS source, "
+                f"{import_id}::BIGINT AS import_id FROM bw_headers"
+            )
+        finally:
+            self.con.unregister("bw_headers")
+        self._aircraft, self._aircraft_from = [], set()

@@ -92,6 +92,12 @@ MIGRATIONS: tuple[str, ...] = (
         field_sources MAP(VARCHAR, VARCHAR)
     );
     """,
+    # 3: which aircraft imports the merged ``aircraft`` table reflects (imports written by the
+    # ingest, from readsb trace headers, are merged by the identify stage when it next runs)
+    """
+    CREATE TABLE aircraft_merge_state (merged_upto BIGINT NOT NULL);
+    INSERT INTO aircraft_merge_state VALUES (0);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -52,7 +52,30 @@ def rebuild_aircraft(con: duckdb.DuckDBPyConnection, import_id: int | None = Non
     if import_id is None:
         con.execute("DELETE FROM aircraft")
         con.execute(f"INSERT INTO aircraft {MERGE_SELECT.replace('$where', 'TRUE')}")
+        con.execute(
+            "UPDATE aircraft_merge_state SET merged_upto = "
+            "(SELECT coalesce(max(import_id), 0) FROM aircraft_imports)"
+        )
         return
     params = {"import_id": import_id}
     con.execute(f"DELETE FROM aircraft WHERE {_TOUCHED}", params)
     con.execute(f"INSERT INTO aircraft {MERGE_SELECT.replace('$where', _TOUCHED)}", params)
+    con.execute(
+        "UPDATE aircraft_merge_state SET merged_upto = greatest(merged_upto, ?)", [import_id]
+    )
+
+
+def ensure_aircraft(con: duckdb.DuckDBPyConnection) -> bool:
+    """Merge imports that ``aircraft`` does not reflect yet (those the ingest wrote from readsb
+    trace headers); True when something was merged. The caller owns the transaction."""
+    done = con.execute("SELECT merged_upto FROM aircraft_merge_state").fetchall()[0][0]
+    pending = [
+        int(r[0])
+        for r in con.execute(
+            "SELECT import_id FROM aircraft_imports WHERE import_id > ? ORDER BY import_id",
+            [done],
+        ).fetchall()
+    ]
+    for import_id in pending:
+        rebuild_aircraft(con, import_id)
+    return bool(pending)
