@@ -11,6 +11,7 @@ from rich.table import Table
 from basewatch.cli.common import DbOption, JsonOption, app, open_store, out, parse_time
 from basewatch.flights import FlightBuilder
 from basewatch.flights.routes import daily, iso, itineraries, legs
+from basewatch.store import Store
 
 SinceOption = Annotated[
     str | None, typer.Option(help="Only flights ending at or after (ISO 8601).")
@@ -56,11 +57,7 @@ def flights(
 ) -> None:
     """Flights with takeoff and landing airports (inferred ones with their confidence)."""
     with open_store(db) as store:
-        FlightBuilder().ensure(store)
-        rows = legs(store, icao24, parse_time(since, "--since"), parse_time(until, "--until"))
-    if airport:
-        code = airport.upper()
-        rows = [r for r in rows if code in (r["takeoff_airport"], r["landing_airport"])]
+        rows = _legs(store, icao24, since, until, airport)
     docs = [flight_json(r) for r in rows]
     if as_json:
         print(json.dumps(docs))
@@ -77,6 +74,18 @@ def flights(
             str(d["n_positions"]),
         )
     out.print(table)
+
+
+def _legs(
+    store: Store,
+    icao24: str | None,
+    since: str | None,
+    until: str | None,
+    airport: str | None = None,
+) -> list[dict[str, Any]]:
+    """Flights of the store (built first when stale), filtered as the options say."""
+    FlightBuilder().ensure(store)
+    return legs(store, icao24, parse_time(since, "--since"), parse_time(until, "--until"), airport)
 
 
 def _label(end: dict[str, Any] | None) -> str:
@@ -99,8 +108,7 @@ def routes(
 ) -> None:
     """Each aircraft's legs in order, and its route day by day."""
     with open_store(db) as store:
-        FlightBuilder().ensure(store)
-        rows = legs(store, icao24, parse_time(since, "--since"), parse_time(until, "--until"))
+        rows = _legs(store, icao24, since, until)
         ids = {
             r["icao24"]: {"registration": r["registration"], "type": r["type_code"]}
             for r in store.con.sql("SELECT icao24, registration, type_code FROM aircraft")

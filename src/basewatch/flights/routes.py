@@ -13,12 +13,17 @@ def legs(
     icao24: str | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
+    airport: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Flights (with airports) of one or all aircraft in a window, ordered by aircraft and time."""
+    """Flights (with airports) of one or all aircraft in a window, optionally those that took
+    off or landed at ``airport``, ordered by aircraft and time."""
     where, params = ["TRUE"], []  # type: list[str], list[Any]
     if icao24:
         where.append("icao24 = ?")
         params.append(icao24.lower())
+    if airport:
+        where.append("(takeoff_airport = ? OR landing_airport = ?)")
+        params += [airport.upper(), airport.upper()]
     if since:
         where.append("end_time >= ?")
         params.append(since)
