@@ -91,7 +91,7 @@ def test_parallel_reading_matches_serial(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 def test_small_commit_groups_give_the_same_store(tmp_path: Path, store: Store) -> None:
-    from basewatch.sources import Blob, get_source
+    from basewatch.sources import Blob, ReadOptions, get_source
     from basewatch.sources.parallel import read_files
     from basewatch.store.ingest import Ingestor
 
@@ -99,17 +99,11 @@ def test_small_commit_groups_give_the_same_store(tmp_path: Path, store: Store) -
         write_trace(tmp_path / f"t{i}.json", trace_points(40), icao=f"b0000{i}") for i in range(5)
     ]
     source = get_source("readsb_trace")
-    readings = read_files([(Blob(f), source) for f in files], store_options(), workers=1)
+    readings = read_files([(Blob(f), source) for f in files], ReadOptions(), workers=1)
     results = Ingestor(store.con, commit_rows=50).run(readings)
     assert [r.accepted for r in results] == [40] * 5
     assert count(store) == 200
     assert count(store, "ingests") == 5
-
-
-def store_options():  # type: ignore[no-untyped-def]
-    from basewatch.sources import ReadOptions
-
-    return ReadOptions()
 
 
 KILLER = """
