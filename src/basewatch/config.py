@@ -167,12 +167,17 @@ def config_path(
     return local if local.is_file() else None
 
 
+def packaged_config() -> Config:
+    """The default config shipped in the package (the bases of the demo scenario)."""
+    text = (importlib.resources.files("basewatch") / "data" / CONFIG_NAME).read_text("utf-8")
+    return parse_config(text, PACKAGED_ORIGIN)
+
+
 def load_config(path: str | Path | None = None, environ: Mapping[str, str] | None = None) -> Config:
     """Read and validate the config (see ``config_path`` for which file); ConfigError on error."""
     chosen = config_path(path, environ)
     if chosen is None:
-        text = (importlib.resources.files("basewatch") / "data" / CONFIG_NAME).read_text("utf-8")
-        return parse_config(text, PACKAGED_ORIGIN)
+        return packaged_config()
     try:
         text = chosen.read_text("utf-8")
     except OSError as exc:

@@ -5,7 +5,9 @@
     ├── FormatError           a file of no known format, or not of the format asked for
     ├── InputError            an input that cannot be opened or read at all
     ├── StoreError            the store cannot be opened, migrated or written
-    └── ConfigError           basewatch.yaml (or a rules file) is malformed: file, key path, line
+    ├── ConfigError           basewatch.yaml (or a rules file) is malformed: file, key path, line
+    ├── FeedError             a live feed failed (down, refused, malformed); retried with backoff
+    └── SinkError             an alert could not be delivered; ``retryable`` and ``retry_after``
 
 Bad *records* are not exceptions: adapters turn them into ``Reject`` rows kept in the store.
 """
@@ -39,3 +41,21 @@ class StoreError(BasewatchError):
 
 class ConfigError(BasewatchError):
     """A config or rules file is malformed; the message names the file, key path and line."""
+
+
+class FeedError(BasewatchError):
+    """A live feed could not be read; ``retry_after`` (s) is the server's wish when it said so."""
+
+    def __init__(self, message: str, retryable: bool = True, retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after
+
+
+class SinkError(BasewatchError):
+    """An alert sink refused or failed; ``retryable`` says whether trying again may help."""
+
+    def __init__(self, message: str, retryable: bool = True, retry_after: float | None = None):
+        super().__init__(message)
+        self.retryable = retryable
+        self.retry_after = retry_after

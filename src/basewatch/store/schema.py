@@ -98,6 +98,27 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE aircraft_merge_state (merged_upto BIGINT NOT NULL);
     INSERT INTO aircraft_merge_state VALUES (0);
     """,
+    # 4: alerts raised (one row per stable alert id: dedup across restarts and feeds) and their
+    # delivery to each sink (a row without delivered_at is retried when the watcher restarts)
+    """
+    CREATE TABLE alerts (
+        alert_id VARCHAR PRIMARY KEY,
+        seq BIGINT NOT NULL,
+        kind VARCHAR NOT NULL,
+        subject VARCHAR NOT NULL,
+        event_time TIMESTAMPTZ NOT NULL,
+        raised_at TIMESTAMPTZ NOT NULL,
+        doc VARCHAR NOT NULL
+    );
+    CREATE TABLE alert_deliveries (
+        alert_id VARCHAR NOT NULL,
+        sink VARCHAR NOT NULL,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        delivered_at TIMESTAMPTZ,
+        last_error VARCHAR,
+        PRIMARY KEY (alert_id, sink)
+    );
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
