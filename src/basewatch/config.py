@@ -20,8 +20,22 @@ CONFIG_NAME = "basewatch.yaml"
 PACKAGED_ORIGIN = "<packaged>/basewatch.yaml"
 FEED_KINDS = ("adsbx_v2", "aircraft_json", "beast", "opensky", "sbs")
 SINK_KINDS = ("email", "jsonl", "ntfy", "stdout", "telegram", "webhook")
-SINK_REQUIRES = {"jsonl": ("path",), "webhook": ("url",)}
-ALERT_EVENTS = ("arrival", "departure", "pause", "resumption", "surge", "watchlist")
+SINK_REQUIRES = {
+    "email": ("host", "from"),
+    "jsonl": ("path",),
+    "telegram": ("chat_id",),
+    "webhook": ("url",),
+}
+ALERT_EVENTS = (
+    "arrival",
+    "departure",
+    "feed_down",
+    "pause",
+    "resumption",
+    "squawk",
+    "surge",
+    "watchlist",
+)
 WATCH_CLASSES = ("all", "military", "state")
 ICAO_AIRPORT = r"[A-Z][A-Z0-9]{3}"
 HEX_ADDRESS = r"~?[0-9a-fA-F]{6}"

@@ -13,16 +13,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-#: The kinds of alert; ``on:`` values of the config's alert rules.
-ALERT_KINDS = (
-    "arrival",
-    "departure",
-    "resumption",
-    "surge",
-    "watchlist",
-    "squawk",
-    "feed_down",
-)
+from basewatch.config import ALERT_EVENTS
+
+#: The kinds of alert: the ``on:`` values of the config's alert rules.
+ALERT_KINDS = ALERT_EVENTS
 
 
 def iso(t: datetime) -> str:
