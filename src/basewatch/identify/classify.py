@@ -170,6 +170,48 @@ class Classifier:
         finally:
             _drop_temps(con)
 
+    def update(self, store: Store, addresses: Sequence[str]) -> None:
+        """Re-classify just ``addresses`` (they had new positions): each address's verdict
+        depends only on its own records and callsigns, so this equals a rebuild."""
+        if not addresses:
+            return
+        self._merge_imports(store)
+        if not self.is_fresh_except_positions(store):
+            self.ensure(store)
+            return
+        table = self.probe(store, addresses)
+        con = store.con
+        con.register("_bw_updated", table)
+        try:
+            con.begin()
+            con.execute(f"DELETE FROM {TABLE} WHERE icao24 IN (SELECT icao24 FROM _bw_updated)")
+            con.execute(f"INSERT INTO {TABLE} SELECT * FROM _bw_updated")
+            fingerprint = _first(con, _FINGERPRINT) or (0, 0, 0, 0)
+            con.execute(
+                f"UPDATE {BUILD_TABLE} SET positions = ?, max_ingest_id = ?, built_at = now()",
+                [fingerprint[0], fingerprint[1]],
+            )
+            con.commit()
+        except duckdb.Error as exc:
+            con.rollback()
+            raise StoreError(f"{store.path}: re-classifying aircraft failed: {exc}") from exc
+        finally:
+            con.unregister("_bw_updated")
+
+    def is_fresh_except_positions(self, store: Store) -> bool:
+        """True when ``aircraft_class`` was built from the current aircraft table, rules and
+        watchlists (positions may have grown since)."""
+        exists = _first(
+            store.con,
+            "SELECT count(*) FROM information_schema.tables WHERE table_name IN (?, ?)",
+            [TABLE, BUILD_TABLE],
+        )
+        if exists != (2,):
+            return False
+        built = _first(store.con, f"SELECT aircraft, max_import_id, digest FROM {BUILD_TABLE}")
+        now = _first(store.con, _FINGERPRINT)
+        return built is not None and now is not None and (*now[2:], self.digest) == tuple(built)
+
     def probe(self, store: Store, addresses: Sequence[str]) -> pa.Table:
         """Classify the given addresses (seen or not) without writing anything."""
         con = store.con
@@ -206,6 +248,14 @@ class Classifier:
 
     def ensure(self, store: Store) -> bool:
         """Build ``aircraft_class`` unless it is fresh; True when it was (re)built."""
+        self._merge_imports(store)
+        if self.is_fresh(store):
+            return False
+        self.build(store)
+        return True
+
+    def _merge_imports(self, store: Store) -> None:
+        """Merge aircraft imports that ``aircraft`` does not reflect yet (trace headers)."""
         store.con.execute("BEGIN TRANSACTION")
         try:
             ensure_aircraft(store.con)
@@ -213,10 +263,6 @@ class Classifier:
         except BaseException:
             store.con.execute("ROLLBACK")
             raise
-        if self.is_fresh(store):
-            return False
-        self.build(store)
-        return True
 
     def _run(self, con: duckdb.DuckDBPyConnection, addresses: str, only: str | None) -> None:
         """Create the temp tables ``_FINAL`` reads, for the given addresses."""
