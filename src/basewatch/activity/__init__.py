@@ -3,6 +3,6 @@ surges against a baseline. Reads flights and identities; never imports later sta
 
 from basewatch.activity.bases import ResolvedBase, resolve_base
 from basewatch.activity.events import ActivityAnalyzer
-from basewatch.activity.visits import VisitDetector
+from basewatch.activity.visits import VisitDetector, visit_json
 
-__all__ = ["ActivityAnalyzer", "ResolvedBase", "VisitDetector", "resolve_base"]
+__all__ = ["ActivityAnalyzer", "ResolvedBase", "VisitDetector", "resolve_base", "visit_json"]

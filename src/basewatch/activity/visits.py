@@ -3,8 +3,10 @@ ending low within its radius), with identity, origin, departure, next destinatio
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -13,6 +15,7 @@ from basewatch.activity.bases import ResolvedBase
 from basewatch.config import Config
 from basewatch.flights import FlightBuilder
 from basewatch.flights.endpoints import MACROS
+from basewatch.flights.routes import iso
 from basewatch.identify.classify import Classifier
 from basewatch.store import Store
 
@@ -74,6 +77,32 @@ class VisitDetector:
                 terms.append(f"upper(c.type_code) = $w{i}")
                 params[f"w{i}"] = item.upper()
         return " OR ".join(terms) or "TRUE", params
+
+
+def visit_json(row: dict[str, Any]) -> dict[str, Any]:
+    """The ``visits --json`` shape of DESIGN.md (plus flight ids, verdict and evidence)."""
+    reasons = row["reasons"] or []
+    return {
+        "base": row["base"],
+        "icao24": row["icao24"],
+        "registration": row["registration"],
+        "type": row["type"],
+        "callsign": row["callsign"],
+        "arrival_time": iso(row["arrival_time"]),
+        "departure_time": iso(row["departure_time"]),
+        "inferred": row["inferred"],
+        "confidence": row["confidence"],
+        "origin": row["origin"],
+        "destination": row["destination"],
+        "state": row["state"],
+        "military": row["military"],
+        "verdict": row["verdict"],
+        "reasons": [f"{r['rule']}: {r['detail']} ({r['says']}, {r['weight']})" for r in reasons],
+        "how": row["how"],
+        "evidence": json.loads(row["evidence"]) if row["evidence"] else None,
+        "flight_id": row["flight_id"],
+        "departure_flight_id": row["departure_flight_id"],
+    }
 
 
 def _save(store: Store, base: str, table: pa.Table) -> None:

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from basewatch.activity import ActivityAnalyzer, VisitDetector, resolve_base
+from basewatch.activity import ActivityAnalyzer, VisitDetector, resolve_base, visit_json
 from basewatch.cli.common import (
     DbOption,
     JsonOption,
@@ -18,37 +18,10 @@ from basewatch.cli.common import (
     out,
     parse_time,
 )
-from basewatch.flights.routes import iso
 
 BaseOption = Annotated[
     str, typer.Option("--base", help="A base of basewatch.yaml, or an ICAO code.")
 ]
-
-
-def visit_json(row: dict[str, Any]) -> dict[str, Any]:
-    """The ``visits --json`` shape of DESIGN.md (plus flight ids, verdict and evidence)."""
-    reasons = row["reasons"] or []
-    return {
-        "base": row["base"],
-        "icao24": row["icao24"],
-        "registration": row["registration"],
-        "type": row["type"],
-        "callsign": row["callsign"],
-        "arrival_time": iso(row["arrival_time"]),
-        "departure_time": iso(row["departure_time"]),
-        "inferred": row["inferred"],
-        "confidence": row["confidence"],
-        "origin": row["origin"],
-        "destination": row["destination"],
-        "state": row["state"],
-        "military": row["military"],
-        "verdict": row["verdict"],
-        "reasons": [f"{r['rule']}: {r['detail']} ({r['says']}, {r['weight']})" for r in reasons],
-        "how": row["how"],
-        "evidence": json.loads(row["evidence"]) if row["evidence"] else None,
-        "flight_id": row["flight_id"],
-        "departure_flight_id": row["departure_flight_id"],
-    }
 
 
 def _visits(
