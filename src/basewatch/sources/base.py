@@ -82,6 +82,11 @@ class Blob:
         return cls("-", sys.stdin.buffer.read())
 
     @property
+    def in_memory(self) -> bool:
+        """Bytes held in memory (stdin, a feed response): there is no path to reopen."""
+        return self._data is not None
+
+    @property
     def size(self) -> int:
         """Size in bytes as stored (compressed size for gzip files)."""
         return len(self._data) if self._data is not None else Path(self.path).stat().st_size

@@ -239,7 +239,7 @@ class Beast:
             frames += more
             garbage += junk
             if end or len(frames) >= lines.BATCH_LINES:
-                yield _beast_chunk(frames, garbage, counted, clock, decoder, broken)
+                yield beast_chunk(frames, garbage, counted, clock, decoder, broken)
                 counted += len(frames)
                 frames, garbage = [], []
             if broken is not None:
@@ -252,7 +252,7 @@ def _blocks_then_end(blob: Blob) -> Iterator[bytes | Reject | None]:
     yield None
 
 
-def _beast_chunk(
+def beast_chunk(
     frames: list[BeastFrame],
     garbage: list[tuple[int, bytes]],
     counted: int,

@@ -48,7 +48,7 @@ def read_files(
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         window: deque[tuple[Blob, Source, Future[list[Chunk]] | None]] = deque()
         for blob, source in work:
-            local = skip(blob) or blob.path == "-" or blob.size >= STREAM_MIN_BYTES
+            local = skip(blob) or blob.in_memory or blob.size >= STREAM_MIN_BYTES
             future = None if local else pool.submit(_read_file, blob.path, source, options)
             window.append((blob, source, future))
             while len(window) > 2 * workers or (window and window[0][2] is None):

@@ -56,9 +56,9 @@ class Sbs:
         carry = CarryForward(CARRIED, air_only=("alt_baro_ft", "alt_geom_ft"))
         for batch in line_batches(blob):
             if isinstance(batch, Reject):
-                yield Chunk(_empty(), [batch])
+                yield Chunk(empty_table(), [batch])
                 return
-            yield _batch_chunk(batch, carry, options)
+            yield batch_chunk(batch, carry, options)
 
 
 def _reason(reasons: pa.Array, mask: pa.Array, text: str) -> pa.Array:
@@ -97,7 +97,7 @@ def _blank(text: pa.Array) -> pa.Array:
     return pc.if_else(pc.equal(text, ""), _NULL_STR, text)
 
 
-def _batch_chunk(batch: LineBatch, carry: CarryForward, options: ReadOptions) -> Chunk:
+def batch_chunk(batch: LineBatch, carry: CarryForward, options: ReadOptions) -> Chunk:
     lines = pc.utf8_trim_whitespace(pa.array(batch.lines, pa.string()))
     f, count = _fields(lines)
     records = pa.array(range(batch.first_line, batch.first_line + len(batch.lines)), pa.int64())
@@ -193,5 +193,5 @@ def _rejects(batch: LineBatch, reasons: pa.Array, records: pa.Array) -> list[Rej
     ]
 
 
-def _empty() -> pa.Table:
+def empty_table() -> pa.Table:
     return RAW_SCHEMA.empty_table().append_column("record", pa.array([], pa.int64()))

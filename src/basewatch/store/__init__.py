@@ -104,9 +104,20 @@ class Store:
         work = [i for i in inputs if not isinstance(i, str)]
         if paths:
             work += self.plan(paths, fmt, options)[0]
-        known = {row[0] for row in self.con.execute("SELECT sha256 FROM ingests").fetchall()}
+        known = self._known([blob.sha256() for blob, _ in work])
         readings = read_files(work, options, workers, skip=lambda blob: blob.sha256() in known)
-        return Ingestor(self.con, progress=progress).run(readings)
+        return Ingestor(self.con, progress=progress).run(readings, known)
+
+    def _known(self, digests: list[str]) -> dict[str, int]:
+        """The ingest ids of the given contents already stored (only those: the table grows
+        by one row per feed response during a long watch)."""
+        if not digests:
+            return {}
+        rows = self.con.execute(
+            "SELECT sha256, ingest_id FROM ingests WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
+            [sorted(set(digests))],
+        ).fetchall()
+        return {str(d): int(i) for d, i in rows}
 
     def stats(self) -> dict[str, Any]:
         """Counts and time span of what the store holds."""

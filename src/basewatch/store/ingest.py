@@ -107,13 +107,20 @@ class Ingestor:
         self._aircraft: list[dict[str, object]] = []
         self._aircraft_from: set[str] = set()
 
-    def run(self, readings: Iterable[Reading]) -> list[IngestResult]:
-        """Ingest every reading; one result per input, in order."""
+    def run(
+        self, readings: Iterable[Reading], known: dict[str, int] | None = None
+    ) -> list[IngestResult]:
+        """Ingest every reading; one result per input, in order. ``known`` maps the contents
+        already stored to their ingest ids (default: read from the store)."""
         results: list[IngestResult] = []
-        known = {
-            row[0]: int(row[1])
-            for row in self.con.execute("SELECT sha256, ingest_id FROM ingests").fetchall()
-        }
+        known = (
+            dict(known)
+            if known is not None
+            else {
+                row[0]: int(row[1])
+                for row in self.con.execute("SELECT sha256, ingest_id FROM ingests").fetchall()
+            }
+        )
         row = self.con.execute("SELECT coalesce(max(ingest_id), 0) FROM ingests").fetchone()
         next_id = int(row[0]) + 1 if row else 1
         self.con.execute("BEGIN TRANSACTION")
