@@ -73,9 +73,11 @@ def _run(store: Store, parts: list[pa.Table]) -> list[Alert]:
             last = pc.max(part.column("time")).as_py()
         else:
             last += timedelta(minutes=15)
-        pipeline.process(ids)
+        pipeline.process(ids, last)
         ctx = RuleContext(now=last, since=START - timedelta(days=1), ingest_ids=ids)
         dispatcher.raise_alerts(rules.evaluate(store, ctx), now=last)
+    pipeline.flush()
+    pipeline.refresh_visits()
     return sink.alerts
 
 
@@ -84,7 +86,8 @@ def watched() -> tuple[list[Alert], list[tuple[object, ...]]]:
     with Store.open(":memory:") as store:
         alerts = _run(store, _parts(30))
         visits = store.con.execute("SELECT * FROM visits ORDER BY arrival_time").fetchall()
-    return alerts, visits
+        flights = store.con.execute("SELECT * FROM flights ORDER BY flight_id").fetchall()
+    return alerts, visits + flights
 
 
 def test_visits_equal_the_batch_run(watched: tuple[list[Alert], list[tuple[object, ...]]]) -> None:
@@ -94,8 +97,9 @@ def test_visits_equal_the_batch_run(watched: tuple[list[Alert], list[tuple[objec
         FlightBuilder().build(store)
         VisitDetector(resolve_base("hmeimim", CONFIG), CONFIG).detect(store)
         batch = store.con.execute("SELECT * FROM visits ORDER BY arrival_time").fetchall()
+        assert len(batch) == 2
+        batch += store.con.execute("SELECT * FROM flights ORDER BY flight_id").fetchall()
     assert watched[1] == batch
-    assert len(batch) == 2
 
 
 def test_arrivals_departure_and_resumption_once_each(

@@ -33,13 +33,16 @@ class VisitDetector:
     state_only: bool = False
     low_ft: float = LOW_FT
     flights: FlightBuilder = field(default_factory=FlightBuilder)
+    #: The caller keeps flights and classes current (the watcher): do not rebuild them here.
+    maintained: bool = False
 
     def detect(
         self, store: Store, since: datetime | None = None, until: datetime | None = None
     ) -> pa.Table:
         """Visits ordered by arrival time (table ``visits`` is replaced for this base)."""
-        self.flights.ensure(store)
-        Classifier.from_config(self.config).ensure(store)
+        if not self.maintained:
+            self.flights.ensure(store)
+            Classifier.from_config(self.config).ensure(store)
         store.con.execute(MACROS)
         b = self.base
         params = {

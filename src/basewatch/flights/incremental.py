@@ -42,9 +42,12 @@ class FlightUpdater:
 
     builder: FlightBuilder = field(default_factory=FlightBuilder)
 
-    def update(self, store: Store, touched: pa.Table) -> pa.Table:
+    def update(self, store: Store, touched: pa.Table, complete: bool = True) -> pa.Table:
         """Recompute the flights of ``touched`` aircraft (columns ``icao24``, ``since``: their
-        earliest new position); returns their flights that were replaced or added."""
+        earliest new position); returns their flights that were replaced or added.
+
+        ``complete``: no other aircraft has new positions waiting, so the stored flights now
+        match the positions (else the next ``FlightBuilder.ensure`` rebuilds them all)."""
         con = store.con
         if not _has_table(store, "flights_build"):
             return self.builder.build(store)
@@ -56,7 +59,7 @@ class FlightUpdater:
         con.register("bw_cuts", cuts)
         try:
             flights, aside = self._recompute(store)
-            self._replace(store, flights, aside)
+            self._replace(store, flights, aside, complete)
         finally:
             con.unregister("bw_cuts")
         return flights
@@ -88,7 +91,7 @@ class FlightUpdater:
             con.unregister("bw_found_aside")
         return flights, kept_aside
 
-    def _replace(self, store: Store, flights: pa.Table, aside: pa.Table) -> None:
+    def _replace(self, store: Store, flights: pa.Table, aside: pa.Table, complete: bool) -> None:
         con = store.con
         con.execute("BEGIN TRANSACTION")
         try:
@@ -103,7 +106,7 @@ class FlightUpdater:
             con.execute("INSERT INTO set_aside SELECT * FROM bw_new_aside")
             con.execute(
                 "CREATE OR REPLACE TABLE flights_build AS SELECT ? AS fingerprint",
-                [fingerprint(store, self.builder)],
+                [fingerprint(store, self.builder) if complete else "incomplete"],
             )
             con.execute("COMMIT")
         except BaseException:
