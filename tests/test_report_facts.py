@@ -42,7 +42,8 @@ def test_headline_resumption_after_a_pause_that_began_before_the_period(week: Re
     # last spring arrival Thu 24 Apr ~08:30, the Il-62M on Fri 24 Oct ~09:30: 183 days later
     assert week.headline == (
         "Russian state flights to Hmeimim resumed on Fri 24 Oct 2025 after a 183-day pause: "
-        "Il-62M RA-86496, An-124 RA-82038 and Il-76MD RF-78820."
+        "Il-62M RA-86496, An-124 RA-82038 (3 arrivals, Fri 24 Oct to Wed 29 Oct) and "
+        "Il-76MD RF-78820."
     )
     [pause] = [e for e in week.events if e.kind == "pause"]
     assert pause.start < _t(SINCE) < pause.end

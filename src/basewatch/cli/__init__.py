@@ -11,6 +11,7 @@ import typer
 
 from basewatch.cli import activity as _activity  # noqa: F401  (registers the verbs)
 from basewatch.cli import aircraft as _aircraft  # noqa: F401
+from basewatch.cli import demo as _demo  # noqa: F401
 from basewatch.cli import flights as _flights  # noqa: F401
 from basewatch.cli import ingest as _ingest  # noqa: F401
 from basewatch.cli import report as _report  # noqa: F401

@@ -152,7 +152,9 @@ rated AS (
         CASE WHEN observed = 'on the ground' THEN 0.95
              WHEN observed IS NOT NULL THEN 0.85
              WHEN coalesce(agl, 0) <= {s.ceiling_agl_ft}
-                  AND (herr <= {s.max_heading_error} OR dist_km <= 5)
+                  AND (herr <= {s.max_heading_error} OR dist_km <= 5
+                       -- dark while turning onto the final (downwind, base leg)
+                       OR (herr <= 120 AND dist_km <= 40 AND vrate < -300))
                   AND (vrate < -100
                        OR (agl < 3000 AND dist_km <= 15)
                        OR (vrate IS NULL AND agl < 5000 AND dist_km <= 30)
@@ -168,19 +170,26 @@ rated AS (
                   * (1 - 0.3 * (CASE WHEN dist_km <= 5 THEN 0
                                      ELSE least(coalesce(herr, 90), 90) / 90 END))
                   * (CASE WHEN iata IS NULL THEN 0.8 ELSE 1 END)
-        END AS confidence
+        END AS confidence,
+        -- near, low and not climbing away, whatever the heading: enough when the other end
+        -- of the gap went dark at the same field (weighted by distance, no-IATA strips less)
+        (observed IS NULL AND coalesce(agl, 0) <= {s.ceiling_agl_ft} AND dist_km <= 60
+         AND coalesce(vrate, -200) < 300 AND next_seen IS NOT NULL) AS plausible,
+        0.5 * greatest(0, 1 - dist_km / 60) * (CASE WHEN iata IS NULL THEN 0.3 ELSE 1 END) AS weak
     FROM judged
 ),
 paired AS (
     -- went dark on the way down, reappeared climbing out: both ends point at the same field
     SELECT a.flight_id, a.kind, a.icao,
-        least(0.9, 1 - (1 - a.confidence) * (1 - b.confidence) + 0.2) AS confidence
+        least(0.9, 1 - (1 - coalesce(a.confidence, a.weak))
+                          * (1 - coalesce(b.confidence, b.weak)) + 0.2) AS confidence
     FROM rated a
     JOIN f ON f.flight_id = a.flight_id
-    JOIN rated b ON b.icao = a.icao AND b.observed IS NULL AND b.confidence IS NOT NULL
+    JOIN rated b ON b.icao = a.icao AND b.observed IS NULL
+        AND (b.confidence IS NOT NULL OR b.plausible)
         AND ((a.kind = 'landing' AND b.kind = 'takeoff' AND b.flight_id = f.next_id)
           OR (a.kind = 'takeoff' AND b.kind = 'landing' AND b.flight_id = f.prev_id))
-    WHERE a.observed IS NULL AND a.confidence IS NOT NULL
+    WHERE a.observed IS NULL AND (a.confidence IS NOT NULL OR a.plausible)
 ),
 observed_at AS (
     -- the field where each end was actually seen on (or just above) the ground

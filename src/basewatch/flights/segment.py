@@ -20,6 +20,10 @@ from basewatch.flights.track_columns import Bools, Floats, Ints, TrackColumns
 
 __all__ = ["COLUMNS", "SET_ASIDE_SCHEMA", "Segmenter"]
 
+#: An end's trend is taken over this many positions: 100-ft (Gillham) altitudes 3-5 s apart
+#: often repeat, so the last pair alone says "level" on a 3-degree descent.
+TREND_POINTS = 5
+
 #: Columns the segmenter reads, in the order ``SEGMENT_SQL`` selects them.
 COLUMNS = (
     "icao24",
@@ -186,8 +190,8 @@ def _flights(c: TrackColumns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Int
         ),
         "path_km": path_km[keep],
         "max_alt_ft": max_alt[keep],
-        "first_trend": _trend(c, starts, np.minimum(starts + 1, ends)),
-        "last_trend": _trend(c, ends, np.maximum(ends - 1, starts)),
+        "first_trend": _trend(c, starts, np.minimum(starts + TREND_POINTS, ends)),
+        "last_trend": _trend(c, ends, np.maximum(ends - TREND_POINTS, starts)),
     }
     return _flight_table(c, starts, ends, extra), noise_rows
 

@@ -54,13 +54,15 @@ FROM aircraft_class WHERE list_contains($wanted, icao24) ORDER BY icao24
 @dataclass(frozen=True)
 class ReportBuilder:
     """Settings of one report: the base (a name or a resolved base), the config, the period
-    (open ends allowed) and the pause threshold; ``build(store)`` gathers the facts."""
+    (open ends allowed) and the pause threshold; ``build(store)`` gathers the facts.
+    ``save=False`` writes nothing: flights and classes as stored, ``visits`` left alone."""
 
     base: str | ResolvedBase
     config: Config
     since: datetime | None = None
     until: datetime | None = None
     analyzer: ActivityAnalyzer = field(default_factory=ActivityAnalyzer)
+    save: bool = True
     resolved: ResolvedBase = field(init=False)
 
     def __post_init__(self) -> None:
@@ -70,7 +72,10 @@ class ReportBuilder:
 
     def build(self, store: Store) -> Report:
         """The report's facts (the base's ``visits`` rows are refreshed on the way)."""
-        rows = VisitDetector(self.resolved, self.config).detect(store).to_pylist()
+        detector = VisitDetector(
+            self.resolved, self.config, maintained=not self.save, save=self.save
+        )
+        rows = detector.detect(store).to_pylist()
         # seconds precision, as ``basewatch activity`` reads the visits: the same figures
         arrivals = [(r["arrival_time"].replace(microsecond=0), r["icao24"]) for r in rows]
         activity = self.analyzer.analyze(arrivals)

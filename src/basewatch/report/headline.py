@@ -110,7 +110,12 @@ def _resumed(f: Facts, resumption: dict[str, Any]) -> str:
         for v in f.visits
         if v.arrival_time.replace(microsecond=0) >= t and (stop is None or v.arrival_time < stop)
     ]
-    who = list(dict.fromkeys(v.aircraft_label for v in group))
+    who = []
+    for label in dict.fromkeys(v.aircraft_label for v in group):
+        mine = [v.arrival_time for v in group if v.aircraft_label == label]
+        if len(mine) > 1:  # "An-124 RA-82038 (3 arrivals, Fri 24 Oct to Wed 29 Oct)"
+            label += f" ({len(mine)} arrivals, {day(mine[0], False)} to {day(mine[-1], False)})"
+        who.append(label)
     subject = _subject(f.adjective_of(group), f.kind, "flights")
     return (
         f"{subject} to {f.base.title} resumed on {day(t)} after a "
@@ -194,6 +199,10 @@ def _surge_words(f: Facts, s: dict[str, Any], start: datetime, end: datetime) ->
     )
 
 
+#: Inferred arrivals described in the summary; the evidence table has every one.
+SHOWN_DARK = 5
+
+
 def summary(f: Facts) -> tuple[str, ...]:
     """The sentences under the headline: how arrivals were seen, per-aircraft counts, events,
     and a pause still running at the end of the period."""
@@ -203,7 +212,9 @@ def summary(f: Facts) -> tuple[str, ...]:
         dark = [v for v in f.visits if v.inferred]
         text = f"{plural(seen, 'arrival')} observed, {len(dark) or 'none'} inferred"
         if dark:
-            text += f" ({'; '.join(_dark_words(v) for v in dark)})"
+            shown = "; ".join(_dark_words(v) for v in dark[:SHOWN_DARK])
+            more = len(dark) - SHOWN_DARK
+            text += f" ({shown}; {more} more in the evidence table)" if more > 0 else f" ({shown})"
         out.append(text + ".")
     out += [c.sentence for c in counts(f)]
     out += [e.sentence for e in events(f)]

@@ -13,6 +13,10 @@ from basewatch.report.facts import Aircraft, Leg, Route
 from basewatch.report.words import airport_name
 from basewatch.store import Store
 
+#: Legs spelled out per aircraft in the text (the latest ones; the JSON keeps them all): a year
+#: of shuttles is a list, not a route.
+SHOWN_LEGS = 8
+
 
 def routes(
     store: Store,
@@ -26,7 +30,9 @@ def routes(
     for a in aircraft:
         rows = legs(store, a.icao24, since, until)
         chain = tuple(_leg(r, config) for r in rows)
-        text = chain_text(chain, config)
+        text = chain_text(chain[-SHOWN_LEGS:], config)
+        if len(chain) > SHOWN_LEGS:
+            text = f"({len(chain) - SHOWN_LEGS} earlier legs) … {text}"
         out.append(Route(a.icao24, a.label, chain, text, f"{a.label}: {text}"))
     return tuple(out)
 

@@ -8,6 +8,7 @@ from pathlib import PurePath
 
 from basewatch.report.facts import Leg, Report, Route, VisitFacts
 from basewatch.report.headline import span
+from basewatch.report.itinerary import SHOWN_LEGS
 from basewatch.report.words import clock, day, duration, plural
 
 EVIDENCE_COLUMNS = (
@@ -51,7 +52,8 @@ def leg_line(leg: Leg) -> str:
 
 
 def route_lines(route: Route) -> list[str]:
-    return [leg_line(leg) for leg in route.legs]
+    """One line per leg, the latest ``SHOWN_LEGS`` of them."""
+    return [leg_line(leg) for leg in route.legs[-SHOWN_LEGS:]]
 
 
 def sources_text(v: VisitFacts, full: bool = True) -> str:
