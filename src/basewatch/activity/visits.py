@@ -35,11 +35,14 @@ class VisitDetector:
     flights: FlightBuilder = field(default_factory=FlightBuilder)
     #: The caller keeps flights and classes current (the watcher): do not rebuild them here.
     maintained: bool = False
+    #: False: leave table ``visits`` as it is (a read-only store, the web dashboard).
+    save: bool = True
 
     def detect(
         self, store: Store, since: datetime | None = None, until: datetime | None = None
     ) -> pa.Table:
-        """Visits ordered by arrival time (table ``visits`` is replaced for this base)."""
+        """Visits ordered by arrival time (table ``visits`` is replaced for this base unless
+        ``save`` is False)."""
         if not self.maintained:
             self.flights.ensure(store)
             Classifier.from_config(self.config).ensure(store)
@@ -59,7 +62,8 @@ class VisitDetector:
         watch, watch_params = self._watch_sql()
         sql = _SQL.format(watch=watch)
         table: pa.Table = store.con.sql(sql, params={**params, **watch_params}).to_arrow_table()
-        _save(store, b.name, table)
+        if self.save:
+            _save(store, b.name, table)
         return table
 
     def _watch_sql(self) -> tuple[str, dict[str, str]]:
