@@ -249,8 +249,9 @@ def read_snapshots(
     """
     lines = _lines(blob)
     first = list(itertools.islice(lines, 2))
-    if _is_recording(first):
-        yield from _recording(itertools.chain(first, lines), options, chunk_rows)
+    parsed = _is_recording(first)
+    if parsed is not None:
+        yield from _recording(itertools.chain(first, lines), options, chunk_rows, parsed)
         return
     lines.close()
     data, broken = blob.read_all()
@@ -280,21 +281,29 @@ def _lines(blob: Blob) -> Generator[Line | Reject, None, None]:
         yield Reject(f"corrupt or truncated input: {exc}", offset=offset)
 
 
-def _is_recording(first: list[Line | Reject]) -> bool:
+def _is_recording(first: list[Line | Reject]) -> dict[int, Any] | None:
+    """The parsed first lines (by line number) when they are a recording of snapshots, else
+    None; the parse is kept so that no line is decoded twice."""
+    parsed: dict[int, Any] = {}
+    recording = False
     for item in first:
         if isinstance(item, Reject):
-            return False
+            return None
         try:
             doc = orjson.loads(item[2])
         except orjson.JSONDecodeError:
             continue
+        parsed[item[0]] = doc
         if isinstance(doc, dict) and any(k in doc for k in _SNAPSHOT_KEYS):
-            return True
-    return False
+            recording = True
+    return parsed if recording else None
 
 
 def _recording(
-    items: Iterable[Line | Reject], options: ReadOptions, chunk_rows: int
+    items: Iterable[Line | Reject],
+    options: ReadOptions,
+    chunk_rows: int,
+    parsed: dict[int, Any] | None = None,
 ) -> Iterator[Chunk]:
     batch = SnapshotBatch()
     for item in items:
@@ -304,7 +313,7 @@ def _recording(
         number, offset, line = item
         with no_gc():
             try:
-                doc = orjson.loads(line)
+                doc = parsed.pop(number) if parsed and number in parsed else orjson.loads(line)
             except orjson.JSONDecodeError as exc:
                 reason = f"invalid JSON: line {number}: {exc}"
                 batch.rejects.append(Reject(reason, offset=offset, raw=repr(line[:300])))

@@ -1,9 +1,10 @@
 """The incremental pipeline behind ``watch``: new ingests → touched aircraft re-classified,
 their recent flights recomputed, the watched bases' visits refreshed; equal to a batch run.
 
-Aircraft near a watched base are brought up to date every cycle (arrivals cannot wait); the
-others are remembered and caught up every ``catchup_s`` and on ``flush`` (a global feed brings
-thousands of cruising aircraft a second, and none of them is about to land at a base).
+Aircraft near a watched base are brought up to date every ``near_every_s`` (10 s: arrivals
+cannot wait long); the others are remembered and caught up every ``catchup_s`` and on ``flush``
+(a global feed brings thousands of cruising aircraft a second, none of them about to land at a
+base). Visits are recomputed when flights changed.
 """
 
 from __future__ import annotations
@@ -11,8 +12,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-
-import pyarrow as pa
 
 from basewatch.activity import VisitDetector, resolve_base
 from basewatch.config import Config
@@ -36,14 +35,16 @@ class Pipeline:
     config: Config
     updater: FlightUpdater = field(default_factory=FlightUpdater)
     catchup_s: float = 600.0
+    near_every_s: float = 10.0
     near_km: float = NEAR_KM
 
     def __post_init__(self) -> None:
         self.classifier = Classifier.from_config(self.config)
         self.watched = [resolve_base(name, self.config) for name in self.bases()]
-        self._calls: set[tuple[str, str | None]] = set()
-        self._dirty: dict[str, datetime] = {}
+        self._near: set[str] = set()
+        self._near_at: datetime | None = None
         self._caught_up: datetime | None = None
+        self._changed = True
         self._started = False
 
     def start(self) -> None:
@@ -51,6 +52,10 @@ class Pipeline:
         previous run may have stopped with aircraft not caught up)."""
         self.updater.builder.ensure(self.store)
         self.classifier.ensure(self.store)
+        self.store.con.execute(
+            "CREATE OR REPLACE TEMP TABLE bw_calls (icao24 VARCHAR, callsign VARCHAR);"
+            "CREATE OR REPLACE TEMP TABLE bw_dirty (icao24 VARCHAR, since TIMESTAMPTZ)"
+        )
         self._started = True
 
     def bases(self) -> list[str]:
@@ -59,34 +64,51 @@ class Pipeline:
         return sorted(set(named)) if named else [b.name for b in self.config.bases]
 
     def process(self, ingest_ids: Sequence[int], now: datetime) -> int:
-        """Bring what alerts need up to date after these ingests; returns the aircraft touched."""
+        """Bring what alerts need up to date after these ingests; returns the aircraft touched.
+
+        The bookkeeping (callsigns seen, aircraft waiting for their flights) lives in temp
+        tables of the store's connection: a global snapshot touches ten thousand aircraft."""
         if not self._started:
             self.start()
         con = self.store.con
         con.execute(MACROS)
-        seen: pa.Table = con.sql(
-            "SELECT icao24, callsign, min(time) AS since, "
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE bw_cycle AS SELECT icao24, "
+            "coalesce(callsign, '') AS callsign, min(time) AS since, "
             f"bool_or({self._near_sql()}) AS near FROM positions "
-            "WHERE ingest_id IN (SELECT unnest($ids::BIGINT[])) GROUP BY icao24, callsign",
-            params={"ids": list(ingest_ids)},
-        ).to_arrow_table()
-        rows = seen.to_pylist()
-        self._classify(rows)
-        for r in rows:
-            if r["icao24"] not in self._dirty or r["since"] < self._dirty[r["icao24"]]:
-                self._dirty[r["icao24"]] = r["since"]
-        near = {r["icao24"] for r in rows if r["near"]}
+            "WHERE ingest_id IN (SELECT unnest($ids::BIGINT[])) GROUP BY ALL",
+            {"ids": list(ingest_ids)},
+        )
+        new = con.execute(
+            "SELECT DISTINCT icao24 FROM bw_cycle ANTI JOIN bw_calls USING (icao24, callsign)"
+        ).fetchall()
+        if new:
+            self.classifier.update(self.store, sorted(r[0] for r in new))
+            con.execute(
+                "INSERT INTO bw_calls SELECT DISTINCT icao24, callsign FROM bw_cycle "
+                "ANTI JOIN bw_calls USING (icao24, callsign)"
+            )
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE bw_dirty AS SELECT icao24, min(since) AS since FROM "
+            "(FROM bw_dirty UNION ALL SELECT icao24, since FROM bw_cycle) GROUP BY icao24"
+        )
+        self._near |= {
+            r[0] for r in con.execute("SELECT DISTINCT icao24 FROM bw_cycle WHERE near").fetchall()
+        }
+        touched = con.execute("SELECT count(DISTINCT icao24) FROM bw_cycle").fetchall()[0][0]
         self._caught_up = self._caught_up or now
+        self._near_at = self._near_at or now
         if now - self._caught_up >= timedelta(seconds=self.catchup_s):
             self.flush()
-        else:
-            self._update(near)
-        self.refresh_visits()
-        return len({r["icao24"] for r in rows})
+        elif self._near and now - self._near_at >= timedelta(seconds=self.near_every_s):
+            self._update("icao24 IN (SELECT unnest($near::VARCHAR[]))", sorted(self._near))
+        if self._changed:
+            self.refresh_visits()
+        return int(touched)
 
     def flush(self) -> None:
         """Bring every aircraft's flights up to date (then they equal a batch build)."""
-        self._update(set(self._dirty))
+        self._update("TRUE", [])
         self._caught_up = None
 
     def refresh_visits(self) -> None:
@@ -95,29 +117,19 @@ class Pipeline:
             VisitDetector(base, self.config, flights=self.updater.builder, maintained=True).detect(
                 self.store
             )
+        self._changed = False
 
-    def _update(self, icao24s: set[str]) -> None:
-        if not icao24s:
-            return
-        touched = pa.table(
-            {
-                "icao24": pa.array(sorted(icao24s), pa.string()),
-                "since": pa.array(
-                    [self._dirty[i] for i in sorted(icao24s)], pa.timestamp("us", tz="UTC")
-                ),
-            }
-        )
-        for icao in icao24s:
-            del self._dirty[icao]
-        self.updater.update(self.store, touched, complete=not self._dirty)
-
-    def _classify(self, rows: list[dict[str, object]]) -> None:
-        """Re-classify addresses with a callsign not seen before (an address's verdict depends
-        only on its records and callsigns)."""
-        new = {(str(r["icao24"]), r["callsign"]) for r in rows} - self._calls
-        if new:
-            self.classifier.update(self.store, sorted({icao for icao, _ in new}))
-            self._calls |= new  # type: ignore[arg-type]
+    def _update(self, where: str, near: list[str]) -> None:
+        """Recompute the flights of the waiting aircraft that ``where`` selects."""
+        con = self.store.con
+        params = {"near": near} if near else {}
+        touched = con.sql(f"SELECT * FROM bw_dirty WHERE {where}", params=params).to_arrow_table()
+        con.execute(f"DELETE FROM bw_dirty WHERE {where}", params)
+        self._near, self._near_at = set(), None
+        if touched.num_rows:
+            left = con.execute("SELECT count(*) FROM bw_dirty").fetchall()[0][0]
+            self.updater.update(self.store, touched, complete=left == 0)
+            self._changed = True
 
     def _near_sql(self) -> str:
         terms = [

@@ -30,6 +30,8 @@ class CycleReport:
     aircraft: int = 0
     alerts: list[Alert] = field(default_factory=list)
     seconds: float = 0.0
+    #: Seconds per stage: poll, ingest, pipeline, rules, alerts.
+    stages: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -45,11 +47,15 @@ class Watcher:
     dispatcher: Dispatcher
     lookback: timedelta = timedelta(hours=6)
     silence_s: float = 600.0
+    #: DuckDB's buffer pool for the watcher's store: memory stays flat over days of polling.
+    memory_limit: str | None = "2GB"
     started: datetime | None = None
     last_alert: Alert | None = None
     _recent: deque[tuple[datetime, int]] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
+        if self.memory_limit:
+            self.store.con.execute(f"SET memory_limit = '{self.memory_limit}'")
         self.pipeline = Pipeline(self.store, self.config)
         self.rules = AlertRules(self.config, silence_s=self.silence_s)
 
@@ -58,10 +64,12 @@ class Watcher:
         tick = time.perf_counter()
         self.started = self.started or now
         report = CycleReport(now)
+        clock = _Stopwatch(report.stages)
         polled = self.feeds.poll_due(now)
+        clock.lap("poll")
         ids: list[int] = []
         if polled:
-            results = self.store.ingest([(blob, source) for _, blob, source in polled])
+            results = self.store.ingest([(blob, source) for _, blob, source in polled], workers=1)
             report.responses = len(results)
             for r in results:
                 report.positions += r.accepted
@@ -69,14 +77,19 @@ class Watcher:
                 report.rejected += r.rejected
                 if r.status == "ingested" and r.accepted and r.ingest_id is not None:
                     ids.append(r.ingest_id)
+        clock.lap("ingest")
         report.aircraft = self.pipeline.process(ids, now)
+        clock.lap("pipeline")
         ctx = RuleContext(
             now=now,
             since=self.started - self.lookback,
             ingest_ids=ids,
             feeds_down=self.feeds.down_for(now),
         )
-        report.alerts = self.dispatcher.raise_alerts(self.rules.evaluate(self.store, ctx), now)
+        alerts = self.rules.evaluate(self.store, ctx)
+        clock.lap("rules")
+        report.alerts = self.dispatcher.raise_alerts(alerts, now)
+        clock.lap("alerts")
         if report.alerts:
             self.last_alert = report.alerts[-1]
         self._recent.append((now, report.positions))
@@ -120,3 +133,16 @@ class Watcher:
         finally:
             for feed in self.feeds.feeds:
                 feed.close()
+
+
+class _Stopwatch:
+    """Laps into a dict of stage → seconds."""
+
+    def __init__(self, into: dict[str, float]) -> None:
+        self.into = into
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.into[stage] = now - self.last
+        self.last = now
