@@ -79,6 +79,20 @@ def test_point_base_without_an_airport(store: Store) -> None:
     assert visit["origin"] == "OSLK"
 
 
+def test_point_base_counts_landings_at_a_field_inside_it(store: Store) -> None:
+    """Al Jufra is configured as a point; airportsdata lists its strip as HL69, where the flights
+    stage puts the landing: that is an arrival at the base, and the takeoff from it a departure."""
+    t = Track("15a3c2", "RFF7001").at("HLLB").taxi(3).hop("HL69").taxi(3).park(60)
+    t.taxi(3).hop("OSLK").taxi(2)
+    insert(store, t)
+    [visit] = _visits(store, "al-jufra")
+    assert visit["how"] == "landing at a field within the radius"
+    assert (visit["origin"], visit["destination"]) == ("HLLB", "OSLK")
+    assert visit["inferred"] is False
+    assert visit["departure_time"] is not None
+    assert _visits(store, "tartus") == []  # a field elsewhere is not inside another point base
+
+
 def test_unknown_base_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="nowhere"):
         resolve_base("nowhere", load_config(None))

@@ -4,16 +4,19 @@ ending low within its radius), with identity, origin, departure, next destinatio
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 
 from basewatch.activity.bases import ResolvedBase
 from basewatch.config import Config
 from basewatch.flights import FlightBuilder
+from basewatch.flights.airports import airport_table
 from basewatch.flights.endpoints import MACROS
 from basewatch.flights.routes import iso
 from basewatch.identify.classify import Classifier
@@ -58,6 +61,7 @@ class VisitDetector:
             "low": self.low_ft,
             "since": since,
             "until": until,
+            "near": fields_within(b) if b.icao is None else [],
         }
         watch, watch_params = self._watch_sql()
         sql = _SQL.format(watch=watch)
@@ -112,6 +116,22 @@ def visit_json(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def fields_within(base: ResolvedBase) -> list[str]:
+    """Airports inside a point base's radius (a landing there is an arrival at the base: Al
+    Jufra's strip is in airportsdata as HL69, a naval base may have a helipad)."""
+    fields = airport_table()
+    lat, lon = (
+        np.radians(fields.column("lat").to_numpy()),
+        np.radians(fields.column("lon").to_numpy()),
+    )
+    blat, blon = math.radians(base.lat), math.radians(base.lon)
+    a = np.sin((lat - blat) / 2) ** 2 + np.cos(lat) * math.cos(blat) * np.sin((lon - blon) / 2) ** 2
+    km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    return sorted(
+        fields.column("icao").to_numpy(zero_copy_only=False)[km <= base.radius_km].tolist()
+    )
+
+
 def _save(store: Store, base: str, table: pa.Table) -> None:
     """Replace this base's rows of table ``visits`` (the whole table if its shape changed)."""
     con = store.con
@@ -144,20 +164,21 @@ WITH f AS (
 arrivals AS (
     SELECT *,
         CASE WHEN $icao IS NOT NULL AND landing_airport = $icao THEN 'landing at the field'
+             WHEN list_contains($near, landing_airport) THEN 'landing at a field within the radius'
              WHEN landing_airport IS NULL
                   AND bw_hav_km(last_lat, last_lon, $lat, $lon) <= $radius
                   AND (last_ground OR coalesce(last_alt_ft - $elev, 0) <= $low)
                  THEN 'flight ended low within the radius'
         END AS how,
-        coalesce(next_from = $icao, FALSE)
+        coalesce(next_from = $icao, FALSE) OR coalesce(list_contains($near, next_from), FALSE)
             OR coalesce(bw_hav_km(next_lat, next_lon, $lat, $lon) <= $radius, FALSE) AS left_here
     FROM f
 )
 SELECT $base AS base, a.icao24, c.registration, c.type_code AS type, a.callsign,
     coalesce(a.landing_time, a.end_time) AS arrival_time,
     CASE WHEN left_here THEN coalesce(a.next_takeoff, a.next_start) END AS departure_time,
-    CASE WHEN how = 'landing at the field' THEN a.landing_inferred ELSE TRUE END AS inferred,
-    CASE WHEN how = 'landing at the field' THEN a.landing_confidence ELSE 0.5 END AS confidence,
+    CASE WHEN how LIKE 'landing at %' THEN a.landing_inferred ELSE TRUE END AS inferred,
+    CASE WHEN how LIKE 'landing at %' THEN a.landing_confidence ELSE 0.5 END AS confidence,
     a.takeoff_airport AS origin,
     CASE WHEN left_here THEN a.next_to END AS destination,
     c.state, c.military, c.verdict, c.confidence AS class_confidence, c.reasons, c.watchlists,

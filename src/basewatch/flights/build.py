@@ -1,16 +1,21 @@
 """Build the ``flights`` and ``set_aside`` tables from ``positions``, aircraft bucket by bucket.
 
-Positions are read sorted by (icao24, time) in hash buckets of addresses so memory stays bounded;
-a flight never spans buckets because a flight never spans aircraft. Rebuilt when stale.
+Positions are read as a few sorted streams (hash buckets of addresses, each one ``ORDER BY``
+on its own cursor) cut into tables of whole aircraft, so memory stays bounded and the table is
+scanned a few times, not once per table; a flight never spans tables because a flight never
+spans aircraft. Rebuilt when stale.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from basewatch.flights.endpoints import EndpointFinder
 from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, Segmenter
@@ -18,9 +23,12 @@ from basewatch.store import Store
 
 #: Sort order of the segmenter's input; the tie-breakers make repeated times deterministic.
 ORDER = "icao24, time, lat, lon, alt_baro_ft NULLS LAST, gs_kt NULLS LAST"
-#: Positions per bucket: small enough that its arrays are reused from bucket to bucket (fewer
-#: page faults), large enough that the per-bucket scan of the table stays cheap.
+#: Positions per table handed to the kernel: small enough that its arrays are reused from table
+#: to table (fewer page faults), large enough that per-table overheads stay small.
 BUCKET_POSITIONS = 1_000_000
+#: Positions one sorted stream holds (DuckDB spills past its memory limit): one scan of the
+#: table per this many positions.
+SORT_POSITIONS = 12_500_000
 
 
 @dataclass(frozen=True)
@@ -34,15 +42,13 @@ class FlightBuilder:
     def build(self, store: Store) -> pa.Table:
         """Recompute ``flights`` and ``set_aside``; returns the flights."""
         con = store.con
-        total = con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
-        buckets = max(1, math.ceil(total / self.bucket_positions))
         flights, aside = [], []
-        for b in range(buckets):
-            where = f"WHERE hash(icao24) % {buckets} = {b}" if buckets > 1 else ""
-            table = con.sql(
-                f"SELECT {', '.join(COLUMNS)} FROM positions {where} ORDER BY {ORDER}"
-            ).to_arrow_table()
+        for table in sorted_tables(con, self.bucket_positions):
             f, a = self.segmenter.segments(table)
+            flights.append(self.endpoints.attribute(con, f))
+            aside.append(a)
+        if not flights:  # an empty store: the shapes still come from one empty table
+            f, a = self.segmenter.segments(_empty_positions(con))
             flights.append(self.endpoints.attribute(con, f))
             aside.append(a)
         result = pa.concat_tables(flights).sort_by(
@@ -85,3 +91,45 @@ def fingerprint(store: Store, builder: FlightBuilder) -> str:
         "SELECT count(*), coalesce(max(ingest_id), 0) FROM positions"
     ).fetchall()[0]
     return json.dumps([count, newest, repr(builder.segmenter), repr(builder.endpoints)])
+
+
+def sorted_tables(con: duckdb.DuckDBPyConnection, rows: int) -> Iterator[pa.Table]:
+    """Positions sorted by (icao24, time) as tables of about ``rows`` positions of whole
+    aircraft: a few hash buckets, each one sorted stream on its own cursor (``con`` stays free
+    for the endpoint SQL in between)."""
+    total = con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
+    buckets = max(1, math.ceil(total / SORT_POSITIONS))
+    cur = con.cursor()
+    try:
+        cur.execute("SET TimeZone = 'UTC'")
+        for b in range(buckets):
+            where = f"WHERE hash(icao24) % {buckets} = {b}" if buckets > 1 else ""
+            reader = cur.sql(
+                f"SELECT {', '.join(COLUMNS)} FROM positions {where} ORDER BY {ORDER}"
+            ).to_arrow_reader(rows)
+            held: list[pa.RecordBatch] = []
+            count = 0
+            for batch in reader:
+                held.append(batch)
+                count += batch.num_rows
+                if count < rows:
+                    continue
+                table = pa.Table.from_batches(held)
+                icao = table.column("icao24")
+                cut = pc.index(icao, icao[-1]).as_py()  # the last aircraft goes to the next table
+                if cut == 0:
+                    continue
+                yield table.slice(0, cut)
+                rest = table.slice(cut)
+                held, count = rest.to_batches(), rest.num_rows
+            if count:
+                yield pa.Table.from_batches(held, schema=reader.schema)
+    finally:
+        cur.close()
+
+
+def _empty_positions(con: duckdb.DuckDBPyConnection) -> pa.Table:
+    table: pa.Table = con.sql(
+        f"SELECT {', '.join(COLUMNS)} FROM positions LIMIT 0"
+    ).to_arrow_table()
+    return table

@@ -173,7 +173,8 @@ rated AS (
         END AS confidence,
         -- near, low and not climbing away, whatever the heading: enough when the other end
         -- of the gap went dark at the same field (weighted by distance, no-IATA strips less)
-        (observed IS NULL AND coalesce(agl, 0) <= {s.ceiling_agl_ft} AND dist_km <= 60
+        (observed IS NULL AND NOT coalesce(ground, FALSE)
+         AND coalesce(agl, 0) <= {s.ceiling_agl_ft} AND dist_km <= 60
          AND coalesce(vrate, -200) < 300 AND next_seen IS NOT NULL) AS plausible,
         0.5 * greatest(0, 1 - dist_km / 60) * (CASE WHEN iata IS NULL THEN 0.3 ELSE 1 END) AS weak
     FROM judged
@@ -187,8 +188,9 @@ paired AS (
     JOIN f ON f.flight_id = a.flight_id
     JOIN rated b ON b.icao = a.icao AND b.observed IS NULL
         AND (b.confidence IS NOT NULL OR b.plausible)
-        AND ((a.kind = 'landing' AND b.kind = 'takeoff' AND b.flight_id = f.next_id)
-          OR (a.kind = 'takeoff' AND b.kind = 'landing' AND b.flight_id = f.prev_id))
+        -- equalities, not an OR, so that the join hashes on the flight id
+        AND b.kind = (CASE a.kind WHEN 'landing' THEN 'takeoff' ELSE 'landing' END)
+        AND b.flight_id = (CASE a.kind WHEN 'landing' THEN f.next_id ELSE f.prev_id END)
     WHERE a.observed IS NULL AND (a.confidence IS NOT NULL OR a.plausible)
 ),
 observed_at AS (
@@ -207,8 +209,9 @@ anchored AS (
     FROM rated a
     JOIN f ON f.flight_id = a.flight_id
     JOIN observed_at o ON o.icao = a.icao
-        AND ((a.kind = 'landing' AND o.kind = 'takeoff' AND o.flight_id = f.next_id)
-          OR (a.kind = 'takeoff' AND o.kind = 'landing' AND o.flight_id = f.prev_id))
+        -- equalities, not an OR, so that the join hashes on the flight id
+        AND o.kind = (CASE a.kind WHEN 'landing' THEN 'takeoff' ELSE 'landing' END)
+        AND o.flight_id = (CASE a.kind WHEN 'landing' THEN f.next_id ELSE f.prev_id END)
     WHERE a.observed IS NULL AND coalesce(a.agl, 0) <= {s.ceiling_agl_ft}
 ),
 scored AS (
