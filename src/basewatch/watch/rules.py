@@ -135,14 +135,20 @@ class AlertRules:
     def _resumptions(self, store: Store, rule: AlertRule, ctx: RuleContext) -> list[Alert]:
         base = _need_base(rule)
         label = _base_label(self.config, base)
+        # the arrival's flight names the event: its time is refined as the landing is seen
+        flights = {
+            (v["icao24"], iso(v["arrival_time"].replace(microsecond=0))): v["flight_id"]
+            for v in self._visits(store, base, ctx)
+        }
         out = []
         for r in self._activity(store, rule, ctx)["resumptions"]:
             t = _parse(r["time"])
             if t < ctx.since:
                 continue
+            flight = flights.get((r["icao24"], r["time"]), r["time"])
             out.append(
                 Alert(
-                    alert_id=alert_id("resumption", base, r["icao24"], r["time"]),
+                    alert_id=alert_id("resumption", base, r["icao24"], flight),
                     kind="resumption",
                     time=t,
                     title=f"Flights to {label} resumed after {r['after_days']:.0f} days",
