@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,45 @@ def test_sigterm_stops_cleanly_with_nothing_lost(tmp_path: Path, server: ReplayS
     assert stored == served  # every response polled was stored before the process ended
     assert pending == 0
     assert len((tmp_path / "alerts.jsonl").read_text().splitlines()) == 1
+
+
+def _start(config: Path, db: Path) -> subprocess.Popen[bytes]:
+    cmd = [sys.executable, "-m", "basewatch", "--config", str(config), "--db", str(db), "watch"]
+    return subprocess.Popen([*cmd, "--tick", "0.1"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _wait(condition: Callable[[], bool], proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not condition():
+        assert proc.poll() is None, proc.communicate()[1].decode()
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)  # polling the server's request log and the sink file
+
+
+def test_killed_and_restarted_loses_and_duplicates_nothing(
+    tmp_path: Path, server: ReplayServer
+) -> None:
+    start_ms = int(time.time() * 1000)
+    server.script(POINT, *(Reply.json(_snapshot(start_ms + i * 1000, i)) for i in range(400)))
+    config, db = _config(tmp_path, server.url), tmp_path / "w.duckdb"
+    sink = tmp_path / "alerts.jsonl"
+    first = _start(config, db)
+    _wait(lambda: sink.exists() and len(server.hits(POINT)) >= 1, first)
+    seen = len(server.hits(POINT))
+    _wait(lambda: len(server.hits(POINT)) >= seen + 2, first)  # the delivery is marked by now
+    first.kill()  # SIGKILL: no cleanup at all, maybe mid-transaction
+    first.wait(timeout=30)
+    second = _start(config, db)
+    killed_at = len(server.hits(POINT))
+    _wait(lambda: len(server.hits(POINT)) >= killed_at + 3, second)
+    second.send_signal(signal.SIGTERM)
+    assert second.wait(timeout=60) == 0
+    with Store.open(db, read_only=True) as store:
+        dupes = store.con.execute(
+            "SELECT count(*) FROM (SELECT icao24, time FROM positions GROUP BY ALL "
+            "HAVING count(*) > 1)"
+        ).fetchall()[0][0]
+        alerts = store.con.execute("SELECT count(*) FROM alerts").fetchall()[0][0]
+    assert dupes == 0
+    assert alerts == 1
+    assert len(sink.read_text().splitlines()) == 1  # the squawk alert, once, across the kill
