@@ -2,9 +2,10 @@
 their recent flights recomputed, the watched bases' visits refreshed; equal to a batch run.
 
 Aircraft near a watched base are brought up to date every ``near_every_s`` (10 s: arrivals
-cannot wait long); the others are remembered and caught up every ``catchup_s`` and on ``flush``
-(a global feed brings thousands of cruising aircraft a second, none of them about to land at a
-base). Visits are recomputed when flights changed.
+cannot wait long); the others are remembered and caught up once they have waited ``catchup_s``,
+at most ``catchup_batch`` a cycle, and on ``flush`` (a global feed brings thousands of cruising
+aircraft a second, none of them about to land at a base). Visits are recomputed when flights
+changed.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ class Pipeline:
     config: Config
     updater: FlightUpdater = field(default_factory=FlightUpdater)
     catchup_s: float = 600.0
+    catchup_batch: int = 200
     near_every_s: float = 10.0
     near_km: float = NEAR_KM
 
@@ -43,7 +45,6 @@ class Pipeline:
         self.watched = [resolve_base(name, self.config) for name in self.bases()]
         self._near: set[str] = set()
         self._near_at: datetime | None = None
-        self._caught_up: datetime | None = None
         self._changed = True
         self._started = False
 
@@ -96,20 +97,28 @@ class Pipeline:
             r[0] for r in con.execute("SELECT DISTINCT icao24 FROM bw_cycle WHERE near").fetchall()
         }
         touched = con.execute("SELECT count(DISTINCT icao24) FROM bw_cycle").fetchall()[0][0]
-        self._caught_up = self._caught_up or now
         self._near_at = self._near_at or now
-        if now - self._caught_up >= timedelta(seconds=self.catchup_s):
-            self.flush()
-        elif self._near and now - self._near_at >= timedelta(seconds=self.near_every_s):
-            self._update("icao24 IN (SELECT unnest($near::VARCHAR[]))", sorted(self._near))
+        terms: list[str] = []
+        params: dict[str, object] = {}
+        if self._near and now - self._near_at >= timedelta(seconds=self.near_every_s):
+            terms.append("icao24 IN (SELECT unnest($near::VARCHAR[]))")
+            params["near"] = sorted(self._near)
+            self._near, self._near_at = set(), None
+        # catching up: those waiting longest (over catchup_s), a bounded batch per cycle, so the
+        # work spreads over cycles instead of arriving all at once
+        terms.append(
+            "icao24 IN (SELECT icao24 FROM bw_dirty WHERE since <= $due "
+            "ORDER BY since, icao24 LIMIT $batch)"
+        )
+        params.update(due=now - timedelta(seconds=self.catchup_s), batch=self.catchup_batch)
+        self._update(" OR ".join(terms), params)
         if self._changed:
             self.refresh_visits()
         return int(touched)
 
     def flush(self) -> None:
         """Bring every aircraft's flights up to date (then they equal a batch build)."""
-        self._update("TRUE", [])
-        self._caught_up = None
+        self._update("TRUE", {})
 
     def refresh_visits(self) -> None:
         """Recompute the visits of every base the rules watch."""
@@ -119,17 +128,20 @@ class Pipeline:
             )
         self._changed = False
 
-    def _update(self, where: str, near: list[str]) -> None:
+    def _update(self, where: str, params: dict[str, object]) -> None:
         """Recompute the flights of the waiting aircraft that ``where`` selects."""
         con = self.store.con
-        params = {"near": near} if near else {}
         touched = con.sql(f"SELECT * FROM bw_dirty WHERE {where}", params=params).to_arrow_table()
-        con.execute(f"DELETE FROM bw_dirty WHERE {where}", params)
-        self._near, self._near_at = set(), None
-        if touched.num_rows:
-            left = con.execute("SELECT count(*) FROM bw_dirty").fetchall()[0][0]
-            self.updater.update(self.store, touched, complete=left == 0)
-            self._changed = True
+        if not touched.num_rows:
+            return
+        con.register("bw_updating", touched)
+        try:
+            con.execute("DELETE FROM bw_dirty WHERE icao24 IN (SELECT icao24 FROM bw_updating)")
+        finally:
+            con.unregister("bw_updating")
+        left = con.execute("SELECT count(*) FROM bw_dirty").fetchall()[0][0]
+        self.updater.update(self.store, touched, complete=left == 0)
+        self._changed = True
 
     def _near_sql(self) -> str:
         terms = [
