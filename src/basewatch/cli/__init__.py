@@ -16,6 +16,7 @@ from basewatch.cli import flights as _flights  # noqa: F401
 from basewatch.cli import ingest as _ingest  # noqa: F401
 from basewatch.cli import report as _report  # noqa: F401
 from basewatch.cli import serve as _serve  # noqa: F401
+from basewatch.cli import spark as _spark  # noqa: F401
 from basewatch.cli import watch as _watch  # noqa: F401
 from basewatch.cli.common import app, err
 from basewatch.errors import BasewatchError

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 import duckdb
@@ -107,25 +107,33 @@ def sorted_tables(con: duckdb.DuckDBPyConnection, rows: int) -> Iterator[pa.Tabl
             reader = cur.sql(
                 f"SELECT {', '.join(COLUMNS)} FROM positions {where} ORDER BY {ORDER}"
             ).to_arrow_reader(rows)
-            held: list[pa.RecordBatch] = []
-            count = 0
-            for batch in reader:
-                held.append(batch)
-                count += batch.num_rows
-                if count < rows:
-                    continue
-                table = pa.Table.from_batches(held)
-                icao = table.column("icao24")
-                cut = pc.index(icao, icao[-1]).as_py()  # the last aircraft goes to the next table
-                if cut == 0:
-                    continue
-                yield table.slice(0, cut)
-                rest = table.slice(cut)
-                held, count = rest.to_batches(), rest.num_rows
-            if count:
-                yield pa.Table.from_batches(held, schema=reader.schema)
+            yield from whole_aircraft(reader, rows)
     finally:
         cur.close()
+
+
+def whole_aircraft(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
+    """Tables of about ``rows`` rows from batches sorted by icao24, never splitting an address
+    (an aircraft larger than ``rows`` comes whole, alone or with others)."""
+    pending: list[pa.RecordBatch] = []
+    count = 0
+    for batch in batches:
+        if not batch.num_rows:
+            continue
+        pending.append(batch)
+        count += batch.num_rows
+        if count < rows:
+            continue
+        table = pa.Table.from_batches(pending)
+        icao = table.column("icao24")
+        cut = pc.index(icao, icao[-1]).as_py()  # first row of the last address (sorted)
+        if cut <= 0:
+            continue  # one address so far: wait for the next one
+        yield table.slice(0, cut)
+        rest = table.slice(cut)
+        pending, count = rest.to_batches(), rest.num_rows
+    if pending:
+        yield pa.Table.from_batches(pending)
 
 
 def _empty_positions(con: duckdb.DuckDBPyConnection) -> pa.Table:
