@@ -36,7 +36,7 @@ class Pipeline:
     config: Config
     updater: FlightUpdater = field(default_factory=FlightUpdater)
     catchup_s: float = 600.0
-    catchup_batch: int = 200
+    catchup_batch: int = 50
     near_every_s: float = 10.0
     near_km: float = NEAR_KM
 
