@@ -150,3 +150,16 @@ def test_unknown_format(fmt: str) -> None:
 
     with pytest.raises(UsageError, match="unknown report format"):
         check_format(fmt)
+
+
+def test_no_line_is_drawn_across_an_unseen_stretch() -> None:
+    """An MLAT-only aircraft seen near Latakia and again near Moscow: two stretches, not a
+    straight line across Turkey."""
+    from basewatch.report.maplayers import seen_stretches
+
+    syria = [(35.9, 35.4), (36.0, 35.6), (36.1, 35.8)]
+    russia = [(38.0, 55.0), (38.0, 55.2)]
+    lonlat = np.array(syria + russia, dtype=np.float64)
+    pieces = seen_stretches(lonlat)
+    assert [len(p) for p in pieces] == [3, 2]
+    assert seen_stretches(np.array(syria, dtype=np.float64))[0].shape == (3, 2)

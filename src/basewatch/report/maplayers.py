@@ -137,11 +137,28 @@ def base_layer(report: Report, f: Frame, css: str = "base", label: bool = True) 
     return out + "\n"
 
 
+#: Consecutive positions further apart than this were not seen in between (a coverage gap, an
+#: MLAT-only aircraft over the desert): no line is drawn there, as none was flown that we know.
+UNSEEN_KM = 100.0
+
+
+def seen_stretches(lonlat: Floats) -> list[Floats]:
+    """The track cut where consecutive positions are more than ``UNSEEN_KM`` apart."""
+    lon, lat = np.radians(lonlat[:, 0]), np.radians(lonlat[:, 1])
+    a = (
+        np.sin(np.diff(lat) / 2) ** 2
+        + np.cos(lat[:-1]) * np.cos(lat[1:]) * np.sin(np.diff(lon) / 2) ** 2
+    )
+    km = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(a, 1.0)))
+    cuts = np.flatnonzero(km > UNSEEN_KM) + 1
+    return [piece for piece in np.split(lonlat, cuts) if len(piece) > 1]
+
+
 def track_layer(report: Report, t: Track, f: Frame, css: str = "track") -> str:
-    """A visit's flight as a path (cut to the frame), and the dark stretch of an inferred
-    arrival as a dotted line from where it was last seen to the field."""
+    """A visit's flight as a path (cut to the frame, and where it went unseen), and the dark
+    stretch of an inferred arrival as a dotted line from where it was last seen to the field."""
     lonlat = np.column_stack([np.asarray(t.lons), np.asarray(t.lats)])
-    pieces = clip_polyline(lonlat, f.box)
+    pieces = [p for stretch in seen_stretches(lonlat) for p in clip_polyline(stretch, f.box)]
     visit = report.visits[t.visit - 1]
     what = "arrival flight" if t.kind == "arrival" else "departure flight"
     title = f"Visit {t.visit}: {visit.aircraft_label}, {what} {t.flight_id} ({t.points} positions)"
