@@ -131,8 +131,7 @@ class Watcher:
             self.pipeline.flush()
             self.dispatcher.deliver_pending()
         finally:
-            for feed in self.feeds.feeds:
-                feed.close()
+            self.feeds.close()
 
 
 class _Stopwatch:
