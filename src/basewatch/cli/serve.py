@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -117,17 +117,8 @@ class _Reporting:
 
 def _watcher(store: Store, config: Config) -> _Reporting:
     """The watcher of ``basewatch watch`` (its feeds, sinks and cooldowns) on ``store``."""
-    from basewatch.alerts import Dispatcher, build_sinks
-    from basewatch.sources.feeds import FeedSet, build_feeds
     from basewatch.watch.watcher import Watcher
 
-    feeds = FeedSet(build_feeds(config, os.environ))
-    cooldown = {
-        r.on: float(r.options["cooldown_min"]) * 60
-        for r in config.alerts.rules
-        if "cooldown_min" in r.options
-    }
-    dispatcher = Dispatcher(store, build_sinks(config.alerts.sinks, os.environ), cooldown)
-    watcher = Watcher(store, config, feeds, dispatcher, lookback=timedelta(hours=6))
-    dispatcher.deliver_pending()  # what a previous run could not deliver
+    watcher = Watcher.from_config(store, config, os.environ)
+    dispatcher = watcher.dispatcher
     return _Reporting(watcher, dispatcher)

@@ -30,8 +30,6 @@ def watch(
 ) -> None:
     """Poll the config's feeds, store what they send, keep visits current and raise the
     config's alerts through its sinks. Ctrl-C (or SIGTERM) stops cleanly."""
-    from basewatch.alerts import Dispatcher, build_sinks
-    from basewatch.sources.feeds import FeedSet, build_feeds
     from basewatch.watch.watcher import CycleReport, Watcher
 
     config = current_config()
@@ -39,17 +37,8 @@ def watch(
         raise UsageError(f"{config.origin}: no feeds configured; add a 'feeds:' entry")
     stop = threading.Event()
     with open_store(db) as store:
-        feeds = FeedSet(build_feeds(config, os.environ))
-        cooldown = {
-            r.on: float(r.options["cooldown_min"]) * 60
-            for r in config.alerts.rules
-            if "cooldown_min" in r.options
-        }
-        dispatcher = Dispatcher(store, build_sinks(config.alerts.sinks, os.environ), cooldown)
-        watcher = Watcher(
-            store, config, feeds, dispatcher, lookback=timedelta(hours=lookback_h)
-        )
-        dispatcher.deliver_pending()  # what a previous run could not deliver
+        watcher = Watcher.from_config(store, config, os.environ, timedelta(hours=lookback_h))
+        dispatcher = watcher.dispatcher
         deadline = time.monotonic() + duration if duration is not None else None
         last_line = [0.0]
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from basewatch.alerts import Alert, Dispatcher
+from basewatch.alerts import Alert, Dispatcher, build_sinks
 from basewatch.config import Config
-from basewatch.sources.feeds import FeedSet
+from basewatch.sources.feeds import FeedSet, build_feeds
 from basewatch.store import Store
 from basewatch.watch.pipeline import Pipeline
 from basewatch.watch.rules import AlertRules, RuleContext
@@ -52,6 +52,26 @@ class Watcher:
     started: datetime | None = None
     last_alert: Alert | None = None
     _recent: deque[tuple[datetime, int]] = field(default_factory=deque)
+
+    @classmethod
+    def from_config(
+        cls,
+        store: Store,
+        config: Config,
+        environ: Mapping[str, str],
+        lookback: timedelta = timedelta(hours=6),
+    ) -> Watcher:
+        """The watcher of the config: its feeds, sinks and per-rule cooldowns (``cooldown_min``);
+        what a previous run could not deliver is delivered first."""
+        cooldown = {
+            r.on: float(r.options["cooldown_min"]) * 60
+            for r in config.alerts.rules
+            if "cooldown_min" in r.options
+        }
+        dispatcher = Dispatcher(store, build_sinks(config.alerts.sinks, environ), cooldown)
+        dispatcher.deliver_pending()
+        feeds = FeedSet(build_feeds(config, environ))
+        return cls(store, config, feeds, dispatcher, lookback=lookback)
 
     def __post_init__(self) -> None:
         if self.memory_limit:
