@@ -33,10 +33,13 @@ from basewatch import (
     resolve_base,
 )
 from basewatch.engines.partition import (
+    ASIDE_COLUMN,
     CLASS_COLUMN,
+    FLIGHT_COLUMN,
     ClassTask,
     FlightTask,
     VisitTask,
+    unpack,
     whole_aircraft,
 )
 from basewatch.engines.spark import activity_by_base
@@ -48,6 +51,7 @@ from tests.tracks import Track
 
 MIDNIGHT = datetime(2024, 3, 2, tzinfo=UTC)
 FLIGHT_KEYS = ["icao24", "start_time"]
+ASIDE_KEYS = ["icao24", "time", "lat", "lon", "reason"]
 VISIT_KEYS = ["base", "arrival_time", "icao24", "flight_id"]
 
 
@@ -59,6 +63,7 @@ class Reference:
     def __init__(self, store: Store, config: Config) -> None:
         self.bases = [resolve_base(b.name, config) for b in config.bases]
         self.flights = FlightBuilder().build(store)
+        self.set_aside = store.con.sql("SELECT * FROM set_aside").to_arrow_table()
         Classifier.from_config(config).ensure(store)
         self.aircraft = store.con.sql("SELECT * FROM aircraft").to_arrow_table()
         self.classes = store.con.sql("SELECT * FROM aircraft_class").to_arrow_table()
@@ -149,8 +154,9 @@ def test_flight_task_equals_flight_builder_whatever_the_split(
         mask = pa.array([side[a] for a in icao])
         task = FlightTask(chunk_positions=chunk)
         parts = [positions.filter(mask), positions.filter(pc.invert(mask))]
-        out = [b for p in parts for b in task(random_batches(p, seed))]
-        same_rows(reference.flights, pa.Table.from_batches(out), FLIGHT_KEYS)
+        out = pa.Table.from_batches([b for p in parts for b in task(random_batches(p, seed))])
+        same_rows(reference.flights, unpack(out, FLIGHT_COLUMN), FLIGHT_KEYS)
+        same_rows(reference.set_aside, unpack(out, ASIDE_COLUMN), ASIDE_KEYS)
     crossing = reference.flights.filter(pc.equal(reference.flights.column("icao24"), "4b1805"))
     row = crossing.to_pylist()[0]
     assert row["start_time"] < MIDNIGHT < row["end_time"]
@@ -219,7 +225,8 @@ def spark() -> Iterator[Any]:
 
 
 def spark_results(folder: Path) -> dict[str, pa.Table]:
-    return {name: pq.read_table(folder / name) for name in ("flights", "aircraft_class", "visits")}
+    names = ("flights", "set_aside", "aircraft_class", "visits")
+    return {name: pq.read_table(folder / name) for name in names}
 
 
 def check_run(
@@ -234,6 +241,7 @@ def check_run(
     counts = engine.run(str(positions), str(out))
     got = spark_results(out)
     same_rows(reference.flights, got["flights"], FLIGHT_KEYS)
+    same_rows(reference.set_aside, got["set_aside"], ASIDE_KEYS)
     same_rows(reference.classes, got["aircraft_class"], ["icao24"])
     same_rows(reference.visits, got["visits"], VISIT_KEYS)
     assert json.loads((out / "activity.json").read_text()) == reference.activity
@@ -286,6 +294,8 @@ def test_cli_run_then_attach_serves_the_spark_flights(
     with Store.open(db) as store:
         built = store.con.execute("SELECT fingerprint FROM flights_build").fetchall()[0][0]
         assert built == fingerprint(store, FlightBuilder())
+        aside = store.con.sql("SELECT * FROM set_aside").to_arrow_table()
+        same_rows(reference.set_aside, aside, ASIDE_KEYS)
     got = json.loads(cli("visits", "--base", "hmeimim", "--db", db, "--json"))
     hmeimim = reference.visits.filter(pc.equal(reference.visits.column("base"), "hmeimim"))
     assert got == [visit_json(r) for r in hmeimim.to_pylist()]
@@ -330,6 +340,8 @@ def test_demo_scenario_spark_equals_duckdb(
     hmeimim = reference.activity["hmeimim"]
     assert hmeimim["resumptions"], "the demo's resumption week is found by both engines"
     assert counts["visits"] == reference.visits.num_rows > 10
+    # the simulated readsb noise (bad decodes, glitches, repeats) is set aside by both engines
+    assert counts["set_aside"] == reference.set_aside.num_rows > 10
 
 
 def replicated(source: Path, target: Path, copies: int) -> None:

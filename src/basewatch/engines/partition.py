@@ -22,7 +22,7 @@ from basewatch.activity.visits import VisitDetector
 from basewatch.config import Config
 from basewatch.flights.build import whole_aircraft
 from basewatch.flights.endpoints import EndpointFinder
-from basewatch.flights.segment import COLUMNS, Segmenter
+from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, Segmenter
 from basewatch.identify.classify import Classifier
 from basewatch.store import Store
 
@@ -31,6 +31,9 @@ from basewatch.store import Store
 CHUNK_POSITIONS = 1_000_000
 #: The column that carries an address's class beside its flights into the visits task.
 CLASS_COLUMN = "aircraft_class"
+#: ``FlightTask``'s two outputs in one schema (``mapInArrow`` yields one): a row holds either a
+#: flight or a position set aside, as a struct in its own column, the other column null.
+FLIGHT_COLUMN, ASIDE_COLUMN = "flight", "set_aside"
 
 
 def task_connection(threads: int = 1) -> duckdb.DuckDBPyConnection:
@@ -45,7 +48,8 @@ def task_connection(threads: int = 1) -> duckdb.DuckDBPyConnection:
 @dataclass(frozen=True)
 class FlightTask:
     """Segmentation and airport attribution of one partition of positions sorted by
-    (icao24, time and ``flights/build.py``'s tie-breakers)."""
+    (icao24, time and ``flights/build.py``'s tie-breakers): the rows of tables ``flights``
+    and ``set_aside``, packed (see ``pack``)."""
 
     segmenter: Segmenter = field(default_factory=Segmenter)
     endpoints: EndpointFinder = field(default_factory=EndpointFinder)
@@ -53,24 +57,55 @@ class FlightTask:
     threads: int = 1
 
     def __call__(self, batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        """The flights of these positions, as ``FlightBuilder.build`` makes them."""
+        """The flights and set-aside positions of these positions, as ``FlightBuilder.build``
+        makes them."""
         con = task_connection(self.threads)
         try:
             for table in whole_aircraft(batches, self.chunk_positions):
-                segments, _ = self.segmenter.segments(table.select(list(COLUMNS)))
-                yield from self.endpoints.attribute(con, segments).to_batches()
+                segments, aside = self.segmenter.segments(table.select(list(COLUMNS)))
+                flights = self.endpoints.attribute(con, segments)
+                yield from pack(flights, aside.cast(SET_ASIDE_SCHEMA)).to_batches()
         finally:
             con.close()
 
     def schema(self, positions: pa.Schema) -> pa.Schema:
-        """The schema of the flights made from positions of this schema (run on no rows)."""
+        """The packed schema of what positions of this schema give (run on no rows)."""
         empty = positions.empty_table().select(list(COLUMNS))
         segments, _ = self.segmenter.segments(empty)
         con = task_connection(self.threads)
         try:
-            return self.endpoints.attribute(con, segments).schema
+            flights = self.endpoints.attribute(con, segments)
         finally:
             con.close()
+        return pack(flights, SET_ASIDE_SCHEMA.empty_table()).schema
+
+
+def pack(flights: pa.Table, aside: pa.Table) -> pa.Table:
+    """Flights then set-aside positions in one table: column ``flight`` holds a flight's row
+    (null on set-aside rows), column ``set_aside`` a set-aside position's (null on flights)."""
+    f_type = pa.struct(list(flights.schema))
+    a_type = pa.struct(list(aside.schema))
+    f_rows = _structs(flights, f_type)
+    a_rows = _structs(aside, a_type)
+    return pa.table(
+        {
+            FLIGHT_COLUMN: pa.concat_arrays([f_rows, pa.nulls(aside.num_rows, f_type)]),
+            ASIDE_COLUMN: pa.concat_arrays([pa.nulls(flights.num_rows, a_type), a_rows]),
+        }
+    )
+
+
+def unpack(packed: pa.Table, column: str) -> pa.Table:
+    """The rows of one of ``pack``'s columns as a plain table (``FLIGHT_COLUMN`` or
+    ``ASIDE_COLUMN``)."""
+    values = packed.column(column)
+    rows = packed.filter(pc.is_valid(values)).column(column).combine_chunks()
+    return pa.Table.from_struct_array(rows)
+
+
+def _structs(table: pa.Table, kind: pa.StructType) -> pa.Array:
+    columns = [c.combine_chunks() for c in table.columns]
+    return pa.StructArray.from_arrays(columns, fields=list(kind))
 
 
 @dataclass(frozen=True)

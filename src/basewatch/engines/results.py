@@ -20,7 +20,7 @@ from basewatch.identify.registry.merge import ensure_aircraft
 from basewatch.store import Store
 
 #: Tables ``attach`` replaces, each from the folder of the same name.
-ATTACHED = ("flights", "aircraft_class", "visits")
+ATTACHED = ("flights", "set_aside", "aircraft_class", "visits")
 
 
 def export_registry(store: Store, out: Path) -> int:
@@ -53,7 +53,8 @@ def read_run(results: Path) -> dict[str, Any]:
 
 
 def attach(store: Store, results: Path) -> dict[str, Any]:
-    """Replace ``flights``, ``aircraft_class`` and ``visits`` with the engine's results; the
+    """Replace ``flights``, ``set_aside``, ``aircraft_class`` and ``visits`` with the engine's
+    results; the
     flights count as current when the store holds what the engine read. Returns the counts
     and ``current`` (True or False)."""
     summary = read_run(results)

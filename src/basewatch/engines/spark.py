@@ -22,8 +22,10 @@ from basewatch.activity.bases import ResolvedBase, resolve_base
 from basewatch.activity.events import ActivityAnalyzer
 from basewatch.config import Config
 from basewatch.engines.partition import (
+    ASIDE_COLUMN,
     CHUNK_POSITIONS,
     CLASS_COLUMN,
+    FLIGHT_COLUMN,
     ClassTask,
     FlightTask,
     VisitTask,
@@ -37,8 +39,9 @@ if TYPE_CHECKING:
     from pyspark.sql import Column, DataFrame, SparkSession
 
 #: What ``run`` writes under its output folder.
-FLIGHTS_DIR, CLASSES_DIR, VISITS_DIR, ACTIVITY_FILE, RUN_FILE = (
+FLIGHTS_DIR, ASIDE_DIR, CLASSES_DIR, VISITS_DIR, ACTIVITY_FILE, RUN_FILE = (
     "flights",
+    "set_aside",
     "aircraft_class",
     "visits",
     "activity.json",
@@ -112,8 +115,10 @@ class SparkEngine:
         for key, value in SESSION_CONF.items():
             self.spark.conf.set(key, value)
 
-    def flights(self, positions: DataFrame) -> DataFrame:
-        """Table ``flights`` (as ``FlightBuilder.build`` makes it) from canonical positions."""
+    def segments(self, positions: DataFrame) -> DataFrame:
+        """Tables ``flights`` and ``set_aside`` (as ``FlightBuilder.build`` makes them) from
+        canonical positions, packed in one frame (``partition.pack``): one pass of the
+        segmenter gives both."""
         rows = (
             positions.select(*COLUMNS)
             .repartition(self._partitions(), "icao24")
@@ -121,6 +126,14 @@ class SparkEngine:
         )
         task = FlightTask(self.segmenter, self.endpoints, self.chunk_positions)
         return _map(rows, task, task.schema(_arrow_schema(rows)))
+
+    def flights(self, positions: DataFrame) -> DataFrame:
+        """Table ``flights`` alone."""
+        return unpacked(self.segments(positions), FLIGHT_COLUMN)
+
+    def set_aside(self, positions: DataFrame) -> DataFrame:
+        """Table ``set_aside`` alone: the positions the segmenter did not use, with why."""
+        return unpacked(self.segments(positions), ASIDE_COLUMN)
 
     def classes(self, positions: DataFrame) -> DataFrame:
         """Table ``aircraft_class`` for every address seen in ``positions`` or listed in the
@@ -174,15 +187,23 @@ class SparkEngine:
     def run(
         self, positions_path: str, out_dir: str, bases: Sequence[str] | None = None
     ) -> dict[str, Any]:
-        """Read Hive-partitioned Parquet positions; write ``flights/``, ``aircraft_class/`` and
-        ``visits/`` as Parquet, ``activity.json`` and ``run.json`` (what was read, the counts)
-        under ``out_dir``, a local folder or any Hadoop file system URI."""
+        """Read Hive-partitioned Parquet positions; write ``flights/``, ``set_aside/``,
+        ``aircraft_class/`` and ``visits/`` as Parquet, ``activity.json`` and ``run.json`` (what
+        was read, the counts) under ``out_dir``, a local folder or any Hadoop file system URI."""
+        from pyspark import StorageLevel
         from pyspark.sql import functions as F
 
         spark, out = self.spark, out_dir.rstrip("/")
         positions = spark.read.parquet(positions_path)
         resolved = [resolve_base(b, self.config) for b in bases or self._base_names()]
-        self.flights(positions).write.mode("overwrite").parquet(f"{out}/{FLIGHTS_DIR}")
+        segments = self.segments(positions).persist(StorageLevel.MEMORY_AND_DISK)
+        try:
+            unpacked(segments, FLIGHT_COLUMN).write.mode("overwrite").parquet(
+                f"{out}/{FLIGHTS_DIR}"
+            )
+            unpacked(segments, ASIDE_COLUMN).write.mode("overwrite").parquet(f"{out}/{ASIDE_DIR}")
+        finally:
+            segments.unpersist()
         self.classes(positions).write.mode("overwrite").parquet(f"{out}/{CLASSES_DIR}")
         flights = spark.read.parquet(f"{out}/{FLIGHTS_DIR}")
         classes = spark.read.parquet(f"{out}/{CLASSES_DIR}")
@@ -200,6 +221,7 @@ class SparkEngine:
                 "settings": [repr(self.segmenter), repr(self.endpoints)],
             },
             "flights": flights.count(),
+            "set_aside": spark.read.parquet(f"{out}/{ASIDE_DIR}").count(),
             "aircraft": classes.count(),
             "visits": table.num_rows,
             "bases": [b.name for b in resolved],
@@ -228,6 +250,13 @@ def activity_by_base(
         when = r["arrival_time"].replace(microsecond=0)
         arrivals.setdefault(r["base"], []).append((when, r["icao24"]))
     return {base: analyzer.analyze(found) for base, found in sorted(arrivals.items())}
+
+
+def unpacked(segments: DataFrame, column: str) -> DataFrame:
+    """The rows of one of ``partition.pack``'s struct columns, as plain columns."""
+    from pyspark.sql import functions as F
+
+    return segments.where(F.col(column).isNotNull()).select(f"{column}.*")
 
 
 def _arrow_schema(frame: DataFrame) -> pa.Schema:
