@@ -42,6 +42,9 @@ from basewatch.engines.spark import activity_by_base
 
 #: Positions per Spark partition of addresses (each task segments whole aircraft).
 PER_PARTITION = 2_500_000
+#: For the crossover estimate: a cluster job's fixed cost (executors, scheduling, Parquet
+#: listing), the share of linear scaling kept across cores, and cluster sizes to price.
+CLUSTER_OVERHEAD_S, CLUSTER_EFFICIENCY, CLUSTER_CORES = 60.0, 0.7, (8, 16, 64, 256)
 
 
 def prepare(n: int, seed: int, work: Path) -> dict[str, Any]:
@@ -58,7 +61,13 @@ def prepare(n: int, seed: int, work: Path) -> dict[str, Any]:
         store.export_positions(work / "positions", "parquet")
         export_registry(store, work / "aircraft.parquet")
         count = store.con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
-    return {"positions": int(count), "generate_s": made, "export_s": time.perf_counter() - t0}
+    size = sum(f.stat().st_size for f in (work / "positions").rglob("*.parquet"))
+    return {
+        "positions": int(count),
+        "generate_s": made,
+        "export_s": time.perf_counter() - t0,
+        "parquet_bytes": size,
+    }
 
 
 def duckdb_worker(db: Path) -> dict[str, Any]:
@@ -115,7 +124,7 @@ def compare(work: Path) -> dict[str, int]:
     """Rows in one engine's flights / classes / visits and not in the other's (both ways)."""
     differ = {}
     with Store.open(work / "store.duckdb", read_only=True) as store:
-        for name in ("flights", "aircraft_class", "visits"):
+        for name in ("flights", "set_aside", "aircraft_class", "visits"):
             cols = ", ".join(
                 r[0]
                 for r in store.con.execute(
@@ -211,6 +220,42 @@ def main() -> None:
         rows.append(bench(n, args))
         print(json.dumps({k: v for k, v in rows[-1].items() if k != "spark"}, default=str)[:400])
     print_table(rows, args.master)
+    print_crossover(rows[-1])
+
+
+def print_crossover(row: dict[str, Any]) -> None:
+    """When a cluster pays off, from the largest run's rates: DuckDB's time on this machine
+    grows as N / r_duck; a C-core cluster's as O + N / (r_spark · C/2 · e) (r_spark measured
+    on 2 cores, e the scaling kept, O the job's fixed cost). The cluster wins past
+    N* = O / (1/r_duck − 2/(r_spark · C · e)), and never with fewer cores than
+    2 · r_duck / (r_spark · e)."""
+    n = row["positions"]
+    r_duck, r_spark = n / row["duckdb"]["total"], n / row["spark"]["total"]
+    e, o = CLUSTER_EFFICIENCY, CLUSTER_OVERHEAD_S
+    least = 2 * r_duck / (r_spark * e)
+    print(
+        f"\nCrossover (from {n:,} positions: DuckDB {r_duck:,.0f}/s on this machine, Spark "
+        f"{r_spark:,.0f}/s on 2 cores; cluster scaling kept {e:.0%}, fixed cost {o:.0f} s):"
+    )
+    print(f"  a cluster needs more than {least:.1f} cores to beat this machine at any size")
+    for cores in CLUSTER_CORES:
+        gain = 1 / r_duck - 2 / (r_spark * cores * e)
+        if gain <= 0:
+            print(f"  {cores:>4} cores: never faster than DuckDB here")
+            continue
+        at = o / gain
+        year = n / (r_spark * cores / 2 * e) * (30e9 / n)
+        print(
+            f"  {cores:>4} cores: faster past {at:,.0f} positions "
+            f"({at / 1e9:.2f} billion); a year of global history (~30 billion) in "
+            f"{(o + year) / 3600:.1f} h against {30e9 / r_duck / 3600:.1f} h here"
+        )
+    per = row.get("parquet_bytes", 0) / n
+    print(
+        f"  Parquet positions take {per:.0f} bytes each here, so a year of global history is "
+        f"~{per * 30e9 / 1e12:.1f} TB (and its store more): past one machine's disk and memory, "
+        "more than past its speed, is where the cluster is needed."
+    )
 
 
 if __name__ == "__main__":

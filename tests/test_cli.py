@@ -114,3 +114,22 @@ def test_shipped_sample_shows_cross_source_dedup(tmp_path: Path) -> None:
     assert sum(r["duplicates"] for r in rows.values()) == rows["adsbx_v2"]["accepted"] > 0
     stats = json.loads(run("stats", "--json", db=tmp_path / "s.duckdb").stdout)
     assert stats["positions"] == total - rows["adsbx_v2"]["accepted"]
+
+
+def test_engine_is_duckdb_or_spark(tmp_path: Path) -> None:
+    """``--engine`` (and BASEWATCH_ENGINE for the analysis verbs) takes duckdb or spark only:
+    anything else is a usage error naming the value."""
+    db = tmp_path / "s.duckdb"
+    bad = run("--engine", "flink", "stats", db=db)
+    assert bad.returncode == 2 and "flink" in bad.stderr
+    assert run("--engine", "duckdb", "stats", db=db).returncode == 0
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src"), "BASEWATCH_DB": str(db)}
+    env["BASEWATCH_ENGINE"] = "hadoop"
+    done = subprocess.run(
+        [sys.executable, "-m", "basewatch", "flights", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 2 and "hadoop" in done.stderr

@@ -302,6 +302,42 @@ def test_cli_run_then_attach_serves_the_spark_flights(
     assert got, "the Il-76 of the midnight tracks visits Hmeimim"
 
 
+def test_engine_flag_makes_the_flights_on_spark_once(
+    spark: Any, midnight: tuple[Reference, Path, Config], tmp_path: Path
+) -> None:
+    """``basewatch --engine spark flights|visits``: stale flights are made on Spark (export,
+    run, attach) and read as DuckDB's would be; once current, nothing runs again."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from basewatch.cli import app
+
+    reference, positions, _ = midnight
+    duck, db = tmp_path / "duck.duckdb", tmp_path / "s.duckdb"
+    shutil.copy(positions.parent / "store.duckdb", duck)
+    shutil.copy(duck, db)
+    with Store.open(db) as store:  # as after an ingest: no flights yet
+        store.con.execute("DROP TABLE flights; DROP TABLE flights_build; DROP TABLE set_aside")
+    runner = CliRunner()
+
+    def cli(*args: str) -> Any:
+        done = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return done
+
+    first = cli("--engine", "spark", "flights", "--db", db, "--json")
+    assert "spark (" in first.stderr and (tmp_path / "s.duckdb.spark" / "results").is_dir()
+    assert json.loads(first.stdout) == json.loads(cli("flights", "--db", duck, "--json").stdout)
+    with Store.open(db) as store:
+        aside = store.con.sql("SELECT * FROM set_aside").to_arrow_table()
+    same_rows(reference.set_aside, aside, ASIDE_KEYS)
+    again = cli("--engine", "spark", "visits", "--base", "hmeimim", "--db", db, "--json")
+    assert "spark" not in again.stderr  # current: read, not recomputed
+    expected = cli("visits", "--base", "hmeimim", "--db", duck, "--json").stdout
+    assert json.loads(again.stdout) == json.loads(expected) != []
+
+
 def test_midnight_and_split_addresses_on_spark(
     spark: Any, midnight: tuple[Reference, Path, Config], tmp_path: Path
 ) -> None:

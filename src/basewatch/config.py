@@ -56,6 +56,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("config", None, "the config file (basewatch.yaml)", "BASEWATCH_CONFIG"),
     Setting("db", "basewatch.duckdb", "the DuckDB store", "BASEWATCH_DB"),
     Setting("engine", "duckdb", "the analysis engine: duckdb or spark", "BASEWATCH_ENGINE"),
+    Setting(
+        "spark_master",
+        "local[*]",
+        "the Spark master of --engine spark (local[*], spark://host:7077, yarn)",
+        "BASEWATCH_SPARK_MASTER",
+    ),
 )
 _BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -12,9 +12,9 @@ from basewatch.activity import ActivityAnalyzer, VisitDetector, resolve_base, vi
 from basewatch.cli.common import (
     DbOption,
     JsonOption,
+    analysis_store,
     app,
     current_config,
-    open_store,
     out,
     parse_time,
 )
@@ -29,7 +29,7 @@ def _visits(
 ) -> list[dict[str, Any]]:
     config = current_config()
     resolved = resolve_base(base, config)
-    with open_store(db) as store:
+    with analysis_store(db, config) as store:
         table = VisitDetector(resolved, config, state_only=state_only).detect(
             store, parse_time(since, "--since"), parse_time(until, "--until")
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -21,6 +23,8 @@ app = typer.Typer(
 )
 err = Console(stderr=True)
 out = Console()
+#: The analysis engines (``--engine``).
+ENGINES = ("duckdb", "spark")
 
 
 class State:
@@ -29,6 +33,7 @@ class State:
     db: str = ""
     quiet: bool = False
     config: str | None = None
+    engine: str | None = None
 
 
 state = State()
@@ -50,10 +55,21 @@ def _global(
             "--config", help="basewatch.yaml (env BASEWATCH_CONFIG, else ./basewatch.yaml)."
         ),
     ] = None,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            "--engine",
+            help="duckdb (default) or spark: where flights, classes and visits are computed "
+            "(env BASEWATCH_ENGINE).",
+        ),
+    ] = None,
 ) -> None:
+    if engine is not None and engine not in ENGINES:
+        raise UsageError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
     state.db = db or default_db_path()
     state.quiet = quiet
     state.config = config
+    state.engine = engine
 
 
 def current_config() -> Config:
@@ -63,6 +79,34 @@ def current_config() -> Config:
 
 def open_store(db: str | None) -> Store:
     return Store.open(db or state.db)
+
+
+def engine_of(config: Config) -> str:
+    """The analysis engine: ``--engine`` > BASEWATCH_ENGINE > ``settings: engine`` > duckdb."""
+    engine = str(config.setting("engine", state.engine))
+    if engine not in ENGINES:
+        raise UsageError(f"engine {engine!r} is not one of {', '.join(ENGINES)}")
+    return engine
+
+
+@contextmanager
+def analysis_store(db: str | None, config: Config | None = None) -> Iterator[Store]:
+    """The store for an analysis verb: with ``--engine spark``, its flights, classes and
+    visits are first made on Spark when stale (``engines/refresh.py``), then read as usual."""
+    config = config or current_config()
+    engine = engine_of(config)
+    with open_store(db) as store:
+        if engine == "spark":
+            from basewatch.engines.refresh import SparkRefresh
+
+            master = config.setting("spark_master")
+            SparkRefresh(config, master=master).refresh(store, say=_say)
+        yield store
+
+
+def _say(message: str) -> None:
+    if not state.quiet:
+        err.print(message, highlight=False, soft_wrap=True)
 
 
 def parse_time(value: str | None, what: str) -> datetime | None:

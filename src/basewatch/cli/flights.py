@@ -8,7 +8,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from basewatch.cli.common import DbOption, JsonOption, app, open_store, out, parse_time
+from basewatch.cli.common import DbOption, JsonOption, analysis_store, app, out, parse_time
 from basewatch.flights import FlightBuilder
 from basewatch.flights.routes import daily, iso, itineraries, legs
 from basewatch.store import Store
@@ -56,7 +56,7 @@ def flights(
     as_json: JsonOption = False,
 ) -> None:
     """Flights with takeoff and landing airports (inferred ones with their confidence)."""
-    with open_store(db) as store:
+    with analysis_store(db) as store:
         rows = _legs(store, icao24, since, until, airport)
     docs = [flight_json(r) for r in rows]
     if as_json:
@@ -107,7 +107,7 @@ def routes(
     as_json: JsonOption = False,
 ) -> None:
     """Each aircraft's legs in order, and its route day by day."""
-    with open_store(db) as store:
+    with analysis_store(db) as store:
         rows = _legs(store, icao24, since, until)
         ids = {
             r["icao24"]: {"registration": r["registration"], "type": r["type_code"]}

@@ -14,6 +14,7 @@ from rich.table import Table
 from basewatch.cli.common import (
     DbOption,
     JsonOption,
+    analysis_store,
     app,
     err,
     open_store,
@@ -147,7 +148,7 @@ def export(
     from basewatch.flights import FlightBuilder
     from basewatch.report import export_flights, export_visits
 
-    with open_store(db) as store:
+    with open_store(db) if what == "positions" else analysis_store(db) as store:
         if what == "positions":
             written = store.export_positions(out_path, fmt)
         elif what == "flights":

@@ -8,7 +8,15 @@ from typing import Annotated
 import typer
 
 from basewatch.cli.activity import BaseOption
-from basewatch.cli.common import DbOption, app, current_config, err, open_store, parse_time, state
+from basewatch.cli.common import (
+    DbOption,
+    analysis_store,
+    app,
+    current_config,
+    err,
+    parse_time,
+    state,
+)
 from basewatch.report import REPORT_FORMATS, ReportBuilder, render
 from basewatch.report.render import check_format
 
@@ -30,7 +38,7 @@ def report(
     builder = ReportBuilder(
         base, config, parse_time(since, "--since"), parse_time(until, "--until")
     )
-    with open_store(db) as store:
+    with analysis_store(db, config) as store:
         facts = builder.build(store)
     written = render(facts, fmt, out)
     if not state.quiet:

@@ -12,7 +12,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from basewatch.cli.common import DbOption, app, current_config, err, open_store, state
+from basewatch.cli.common import (
+    DbOption,
+    analysis_store,
+    app,
+    current_config,
+    engine_of,
+    err,
+    open_store,
+    state,
+)
 from basewatch.errors import UsageError
 
 if TYPE_CHECKING:
@@ -70,6 +79,9 @@ def serve(
         raise UsageError(
             f"no store at {path}: ingest data first (basewatch ingest PATH) or give --db"
         )
+    if engine_of(config) == "spark":  # flights made on Spark when stale, before serving
+        with analysis_store(db, config):
+            pass
     web = create_app(path, config, token, allowed_hosts=allowed)
     _run(uvicorn, web, host, port, token)
 

@@ -8,34 +8,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
 from basewatch.cli.common import DbOption, JsonOption, app, current_config, err, open_store, state
-from basewatch.errors import UsageError
 
 spark_app = typer.Typer(
     help="Run the analysis on Apache Spark (pip install 'basewatch\\[spark]').",
     no_args_is_help=True,
 )
 app.add_typer(spark_app, name="spark")
-
-
-def _session(master: str | None, partitions: int | None) -> Any:
-    """The active SparkSession (spark-submit's), or a new one on ``master``."""
-    try:
-        from pyspark.sql import SparkSession
-    except ImportError as exc:
-        raise UsageError(
-            "the Spark engine needs pyspark: pip install 'basewatch[spark]' (and Java 17)"
-        ) from exc
-    builder = SparkSession.builder.appName("basewatch")
-    if master:
-        builder = builder.master(master)
-    if partitions:
-        builder = builder.config("spark.sql.shuffle.partitions", str(partitions))
-    return builder.getOrCreate()
 
 
 @spark_app.command("run")
@@ -64,8 +47,9 @@ def run(
 ) -> None:
     """Flights, classes, visits and activity on Spark; Parquet and activity.json under --out."""
     from basewatch.engines import SparkEngine
+    from basewatch.engines.refresh import spark_session
 
-    spark = _session(master, partitions)
+    spark = spark_session(master, partitions)
     registry = spark.read.parquet(aircraft).toArrow() if aircraft else None
     engine = SparkEngine(spark, current_config(), partitions=partitions, aircraft=registry)
     summary = engine.run(positions, out_dir, base or None)

@@ -75,14 +75,19 @@ class FlightBuilder:
 
     def ensure(self, store: Store) -> None:
         """Build unless the stored flights come from the same positions and settings."""
+        if not self.is_current(store):
+            self.build(store)
+
+    def is_current(self, store: Store) -> bool:
+        """True when table ``flights`` was made from the store's positions as they are, with
+        these settings (by this engine or attached from Spark)."""
         has = store.con.execute(
             "SELECT count(*) FROM information_schema.tables WHERE table_name = 'flights_build'"
         ).fetchall()[0][0]
-        if has:
-            row = store.con.execute("SELECT fingerprint FROM flights_build").fetchall()
-            if row and row[0][0] == fingerprint(store, self):
-                return
-        self.build(store)
+        if not has:
+            return False
+        row = store.con.execute("SELECT fingerprint FROM flights_build").fetchall()
+        return bool(row) and row[0][0] == fingerprint(store, self)
 
 
 def fingerprint(store: Store, builder: FlightBuilder) -> str:

@@ -15,7 +15,7 @@ from fastapi import HTTPException
 from basewatch.activity import ResolvedBase, VisitDetector, resolve_base
 from basewatch.config import Config
 from basewatch.errors import UsageError
-from basewatch.flights.build import FlightBuilder, fingerprint
+from basewatch.flights.build import FlightBuilder
 from basewatch.identify.classify import Classifier
 from basewatch.store import Store
 
@@ -109,19 +109,12 @@ def missing_tables(store: Store) -> set[str]:
 def stale_notes(store: Store, config: Config, missing: set[str]) -> list[str]:
     """Notes when flights or classes were built from fewer positions than the store holds."""
     notes = []
-    if "flights" not in missing:
-        built = store.con.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = 'flights_build'"
-        ).fetchall()[0][0]
-        rows = (
-            store.con.execute("SELECT fingerprint FROM flights_build").fetchall() if built else []
+    if "flights" not in missing and not FlightBuilder().is_current(store):
+        notes.append(
+            "The flights were built before the latest data was ingested (or with other "
+            "settings): visits and flights shown are those of the last build; stop the "
+            "dashboard and run `basewatch flights` to bring them up to date."
         )
-        if not rows or rows[0][0] != fingerprint(store, FlightBuilder()):
-            notes.append(
-                "The flights were built before the latest data was ingested (or with other "
-                "settings): visits and flights shown are those of the last build; stop the "
-                "dashboard and run `basewatch flights` to bring them up to date."
-            )
     if "aircraft_class" not in missing and not Classifier.from_config(config).is_fresh(store):
         notes.append(
             "Aircraft classes were made before the latest data, aircraft imports or rules: "
