@@ -380,6 +380,39 @@ def test_demo_scenario_spark_equals_duckdb(
     assert counts["set_aside"] == reference.set_aside.num_rows > 10
 
 
+def test_spark_runs_on_a_dataset_written_by_ingest(
+    spark: Any, demo: tuple[Reference, Path, Config, Path], tmp_path: Path
+) -> None:
+    """``ingest --to parquet DIR`` then ``spark run --positions DIR --aircraft
+    DIR/_basewatch/aircraft.parquet``: no store at all, and DuckDB's rows from the store."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from basewatch.cli import app
+    from basewatch.engines.dataset import META, REGISTRY
+
+    reference, _, _, folder = demo
+    ds, out = tmp_path / "ds", tmp_path / "out"
+    runner = CliRunner()
+
+    def cli(*args: Any) -> str:
+        done = runner.invoke(app, [str(a) for a in args], catch_exceptions=False)
+        assert done.exit_code == 0, done.output
+        return done.stdout
+
+    cli("-q", "ingest", folder / "sim" / "data", "--to", "parquet", ds)
+    registry = ds / META / REGISTRY
+    run = ["spark", "run", "--positions", ds, "--aircraft", registry, "--out", out, "--json"]
+    summary = json.loads(cli(*run))
+    assert summary["read"]["positions"] == reference.sorted_positions.num_rows
+    got = spark_results(out)
+    same_rows(reference.flights, got["flights"], FLIGHT_KEYS)
+    same_rows(reference.set_aside, got["set_aside"], ASIDE_KEYS)
+    same_rows(reference.classes, got["aircraft_class"], ["icao24"])
+    same_rows(reference.visits, got["visits"], VISIT_KEYS)
+
+
 def replicated(source: Path, target: Path, copies: int) -> None:
     """The demo's positions and registry ``copies`` times, each copy under other addresses
     (first hex digit changed) and shifted by some hours (so other flights cross midnight)."""

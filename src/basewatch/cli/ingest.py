@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -26,6 +28,9 @@ from basewatch.cli.common import (
 from basewatch.errors import UsageError
 from basewatch.sources import ReadOptions, format_names
 from basewatch.store import IngestResult, Store
+
+if TYPE_CHECKING:
+    from basewatch.engines.dataset import ParquetDataset
 
 
 def sample_paths() -> list[str]:
@@ -52,6 +57,15 @@ def ingest(
     ] = None,
     since: Annotated[str | None, typer.Option(help="Skip tree days before this.")] = None,
     until: Annotated[str | None, typer.Option(help="Skip tree days after this.")] = None,
+    to: Annotated[
+        tuple[str, str] | None,
+        typer.Option(
+            "--to",
+            metavar="parquet DIR",
+            help="Write a Hive-partitioned Parquet dataset in DIR instead of the store "
+            "(spark run reads it).",
+        ),
+    ] = None,
     db: DbOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -66,7 +80,7 @@ def ingest(
         since=parse_time(since, "--since"),
         until=parse_time(until, "--until"),
     )
-    with open_store(db) as store:
+    with _destination(to, db) as store:
         work, skipped = store.plan(inputs, fmt, options)
         for why in skipped:
             err.print(f"[yellow]skipped[/] {why}", markup=True, highlight=False)
@@ -77,7 +91,24 @@ def ingest(
         _print_ingest_table(results)
 
 
-def _run_with_progress(store: Store, work: list[Any], options: ReadOptions) -> list[IngestResult]:
+@contextmanager
+def _destination(to: tuple[str, str] | None, db: str | None) -> Iterator[Store | ParquetDataset]:
+    """The store, or the Parquet dataset of ``--to parquet DIR``."""
+    if to is None:
+        with open_store(db) as store:
+            yield store
+        return
+    kind, folder = to
+    if kind != "parquet":
+        raise UsageError(f"--to {kind!r}: the only destination besides the store is parquet")
+    from basewatch.engines.dataset import ParquetDataset
+
+    yield ParquetDataset(folder)
+
+
+def _run_with_progress(
+    store: Store | ParquetDataset, work: list[Any], options: ReadOptions
+) -> list[IngestResult]:
     progress = Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 TOLERANCE_S = 1
 
-#: Sequence numbers of ``staging`` rows that repeat a stored row or an earlier staged one.
-DUPLICATES_SQL = f"""
+#: Sequence numbers of ``staging`` rows that repeat a stored row or an earlier staged one;
+#: ``{stored}`` is the relation of stored positions (``positions``, or a Parquet dataset's).
+DUPLICATES_TEMPLATE = f"""
 WITH bounds AS (
     SELECT min(time) - INTERVAL {TOLERANCE_S} SECOND AS lo,
            max(time) + INTERVAL {TOLERANCE_S} SECOND AS hi
@@ -18,7 +19,7 @@ WITH bounds AS (
 ),
 old AS (
     SELECT p.icao24, p.time, round(p.lat, 5) AS qlat, round(p.lon, 5) AS qlon
-    FROM positions p, bounds
+    FROM {{stored}} p, bounds
     WHERE p.time BETWEEN bounds.lo AND bounds.hi
       AND p.icao24 IN (SELECT DISTINCT icao24 FROM staging)
 ),
@@ -51,3 +52,12 @@ WHERE NOT is_old
   AND (prev_time >= time - INTERVAL {TOLERANCE_S} SECOND
        OR next_old <= time + INTERVAL {TOLERANCE_S} SECOND)
 """
+
+
+def duplicates_sql(stored: str = "positions") -> str:
+    """``DUPLICATES_TEMPLATE`` against ``stored``: a table name or a parenthesised query with
+    columns icao24, time, lat, lon."""
+    return DUPLICATES_TEMPLATE.replace("{stored}", stored)
+
+
+DUPLICATES_SQL = duplicates_sql()

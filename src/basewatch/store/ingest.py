@@ -13,10 +13,11 @@ from datetime import UTC, datetime
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from basewatch.model import RAW_SCHEMA
 from basewatch.sources import Blob, Chunk, Reject, Source
-from basewatch.store.dedup import DUPLICATES_SQL
+from basewatch.store.dedup import DUPLICATES_SQL, duplicates_sql
 
 #: Flush staged rows into ``positions`` past this many, and commit at the next file boundary.
 COMMIT_ROWS = 2_000_000
@@ -83,6 +84,9 @@ class IngestResult:
 
 #: Called after each chunk with the file's result and the records it held.
 Progress = Callable[[IngestResult, int], None]
+#: Positions stored outside table ``positions`` (a Parquet dataset's files) that a staged batch
+#: spanning (first time, last time) must be checked against: a parenthesised query, or None.
+Stored = Callable[[datetime, datetime], str | None]
 #: What the ingestor consumes: an input, its adapter, and the chunks read from it.
 Reading = tuple[Blob, Source, Iterator[Chunk]]
 
@@ -95,10 +99,12 @@ class Ingestor:
         con: duckdb.DuckDBPyConnection,
         commit_rows: int = COMMIT_ROWS,
         progress: Progress | None = None,
+        stored: Stored | None = None,
     ) -> None:
         self.con = con
         self.commit_rows = commit_rows
         self.progress = progress
+        self.stored = stored
         self._pending: list[pa.Table] = []
         self._staged = 0
         self._seq = 0
@@ -195,7 +201,7 @@ class Ingestor:
         self._pending, self._staged = [], 0
         self.con.register("staging", staging)
         try:
-            self.con.execute(f"CREATE OR REPLACE TEMP TABLE dup_seq AS {DUPLICATES_SQL}")
+            self.con.execute(f"CREATE OR REPLACE TEMP TABLE dup_seq AS {self._duplicates(staging)}")
             counts = self.con.execute(
                 "SELECT ingest_id, count(*) FILTER (WHERE d.seq IS NULL), "
                 "count(*) FILTER (WHERE d.seq IS NOT NULL), "
@@ -216,6 +222,16 @@ class Ingestor:
             if first is not None:
                 result.first_time = min(first, result.first_time or first)
                 result.last_time = max(last, result.last_time or last)
+
+    def _duplicates(self, staging: pa.Table) -> str:
+        """The duplicate query against ``positions`` and, when given, the ``stored`` ones."""
+        if self.stored is None:
+            return DUPLICATES_SQL
+        span = pc.min_max(staging.column("time"))
+        outside = self.stored(span["min"].as_py(), span["max"].as_py())
+        if outside is None:
+            return DUPLICATES_SQL
+        return duplicates_sql(f"(SELECT icao24, time, lat, lon FROM positions UNION ALL {outside})")
 
     def _commit(self) -> None:
         """Flush, write the ingests and rejects rows of this group, and commit."""
