@@ -95,8 +95,8 @@ def identify(
         rows = _rows(store, f"SELECT * FROM {TABLE} WHERE icao24 = ?", [query.lower()])
         if not rows:
             rows = classifier.probe(store, [query.lower()]).to_pylist()
-            return _identity(rows[0], config, seen=False)
-        return _identity(rows[0], config, seen=True)
+            return identity_of(rows[0], config, seen=False)
+        return identity_of(rows[0], config, seen=True)
     rows = _rows(
         store,
         f"SELECT * FROM {TABLE} WHERE replace(upper(registration), '-', '') = ? "
@@ -108,7 +108,7 @@ def identify(
             f"no aircraft with address or registration {query!r} in {store.path}; give a "
             "6-hex-digit ICAO address, or import an aircraft database (basewatch aircraft import)"
         )
-    return _identity(rows[0], config, seen=True)
+    return identity_of(rows[0], config, seen=True)
 
 
 def list_aircraft(
@@ -152,7 +152,9 @@ def _rows(store: Store, sql: str, params: list[Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def _identity(row: dict[str, Any], config: Config, seen: bool) -> AircraftIdentity:
+def identity_of(row: dict[str, Any], config: Config, seen: bool) -> AircraftIdentity:
+    """An aircraft's identity from its row of the lookup query (registry, class, watchlists);
+    ``seen``: whether the store holds positions of it."""
     labels = {w.name: w.label for w in config.watchlists}
     return AircraftIdentity(
         icao24=row["icao24"],

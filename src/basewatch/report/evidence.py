@@ -81,7 +81,7 @@ class ReportBuilder:
         activity = self.analyzer.analyze(arrivals)
         inside = [r for r in rows if self._in_period(r["arrival_time"])]
         period = self._period(inside)
-        aircraft = _aircraft(store, inside)
+        aircraft = visiting_aircraft(store, inside)
         labels = {a.icao24: a.label for a in aircraft}
         wanted = [(i, "arrival", r["flight_id"]) for i, r in enumerate(inside, 1)]
         wanted += [
@@ -91,8 +91,10 @@ class ReportBuilder:
         ]
         b = self.resolved
         found = visit_positions(store, wanted, b.lat, b.lon)
-        visits = tuple(_visit(i, r, labels, found, b, self.config) for i, r in enumerate(inside, 1))
-        base = _base_facts(b, self.config)
+        visits = tuple(
+            visit_facts(i, r, labels, found, b, self.config) for i, r in enumerate(inside, 1)
+        )
+        base = base_facts(b, self.config)
         facts = headline.Facts(
             base, period, aircraft, visits, activity, self.analyzer, tuple(t for t, _ in arrivals)
         )
@@ -107,7 +109,7 @@ class ReportBuilder:
             routes=itinerary.routes(store, aircraft, self.since, self.until, self.config),
             events=headline.events(facts),
             visits=visits,
-            airports=_airports(b, inside, self.config),
+            airports=visit_airports(b, inside, self.config),
             tracks=_tracks(found, inside, aircraft, b),
             activity=activity,
         )
@@ -122,7 +124,7 @@ class ReportBuilder:
         return Period(self.since, self.until, self.since or first, self.until or last)
 
 
-def _base_facts(b: ResolvedBase, config: Config) -> BaseFacts:
+def base_facts(b: ResolvedBase, config: Config) -> BaseFacts:
     """The base with its display name (``Hmeimim``, ``Tartus naval base``)."""
     configured = config.base(b.name)
     if configured is not None:
@@ -132,7 +134,7 @@ def _base_facts(b: ResolvedBase, config: Config) -> BaseFacts:
     return BaseFacts(b.name, title, b.label, b.icao, b.lat, b.lon, b.radius_km, b.watch)
 
 
-def _aircraft(store: Store, rows: list[dict[str, Any]]) -> tuple[Aircraft, ...]:
+def visiting_aircraft(store: Store, rows: list[dict[str, Any]]) -> tuple[Aircraft, ...]:
     """The visiting aircraft in order of first arrival, with identity and colour."""
     order = list(dict.fromkeys(r["icao24"] for r in rows))
     found = {
@@ -160,7 +162,7 @@ def _aircraft(store: Store, rows: list[dict[str, Any]]) -> tuple[Aircraft, ...]:
     return tuple(out)
 
 
-def _visit(
+def visit_facts(
     number: int,
     row: dict[str, Any],
     labels: dict[str, str],
@@ -168,6 +170,8 @@ def _visit(
     base: ResolvedBase,
     config: Config,
 ) -> VisitFacts:
+    """One row of the evidence table: the visit as ``visits --json`` gives it, the positions
+    behind it (``found``; empty for the web's list) and its numbered label."""
     record = visit_json(row)
     evidence = json.loads(row["evidence"]) if row["evidence"] else None
     at = base.icao or base.name
@@ -191,7 +195,9 @@ def _visit(
     )
 
 
-def _airports(b: ResolvedBase, rows: list[dict[str, Any]], config: Config) -> tuple[Airport, ...]:
+def visit_airports(
+    b: ResolvedBase, rows: list[dict[str, Any]], config: Config
+) -> tuple[Airport, ...]:
     """The base's field and every origin and next destination of the period's visits."""
     codes = {b.icao} if b.icao else set()
     codes |= {r[k] for r in rows for k in ("origin", "destination") if r[k]}

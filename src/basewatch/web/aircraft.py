@@ -9,7 +9,7 @@ from fastapi import HTTPException
 
 from basewatch.config import Config
 from basewatch.flights.routes import daily, itineraries, legs
-from basewatch.identify.lookup import _identity
+from basewatch.identify.lookup import identity_of
 from basewatch.report.words import airport_name, airport_position
 from basewatch.store import Store
 from basewatch.web.context import Context
@@ -51,7 +51,7 @@ def aircraft_doc(ctx: Context, store: Store, icao24: str) -> dict[str, Any]:
     flights = [] if "flights" in missing else legs(store, icao24)
     if not rows and not flights:
         raise HTTPException(404, f"no aircraft {icao24} in the store")
-    identity = _identity(rows[0], ctx.config, seen=True).as_json() if rows else None
+    identity = identity_of(rows[0], ctx.config, seen=True).as_json() if rows else None
     shown = flights[-MAX_FLIGHTS:]
     itinerary = itineraries(shown, {icao24: identity or {}})
     return {

@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 from basewatch.activity import ActivityAnalyzer, ResolvedBase, visit_json
 from basewatch.config import Config
 from basewatch.report import headline, sections
-from basewatch.report.evidence import _aircraft, _airports, _base_facts, _visit
+from basewatch.report.evidence import base_facts, visit_airports, visit_facts, visiting_aircraft
 from basewatch.report.facts import Period, Report, jsonable
 from basewatch.report.positions import VisitPositions
 from basewatch.report.svg import FONT
@@ -45,13 +45,13 @@ def light_report(
     first = inside[0]["arrival_time"] if inside else None
     last = inside[-1]["arrival_time"] if inside else None
     period = Period(since, until, since or first, until or last)
-    aircraft = _aircraft(store, inside) if inside else ()  # no classes needed for no visit
+    aircraft = visiting_aircraft(store, inside) if inside else ()  # no classes needed for no visit
     labels = {a.icao24: a.label for a in aircraft}
     visits = tuple(
-        _visit(i, r, labels, NO_POSITIONS, base, config) for i, r in enumerate(inside, 1)
+        visit_facts(i, r, labels, NO_POSITIONS, base, config) for i, r in enumerate(inside, 1)
     )
     facts = headline.Facts(
-        _base_facts(base, config), period, aircraft, visits, activity, analyzer,
+        base_facts(base, config), period, aircraft, visits, activity, analyzer,
         tuple(t for t, _ in arrivals),
     )  # fmt: skip
     return Report(
@@ -65,7 +65,7 @@ def light_report(
         routes=(),
         events=headline.events(facts),
         visits=visits,
-        airports=_airports(base, inside, config),
+        airports=visit_airports(base, inside, config),
         tracks=(),
         activity=activity,
     )
