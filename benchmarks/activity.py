@@ -273,9 +273,11 @@ def report_stages(r: dict[str, Any]) -> None:
     prof = r["bucket_profile"]
     b = int(prof["buckets"])
     print(
-        f"\nflights stage, {flights:.1f} s: read {b} hash buckets (SQL scan+filter+sort → Arrow)"
-        f" {p.get('read', 0):.1f} s | segment kernel (numpy) {p.get('segment', 0):.1f} s |"
-        f" airports (SQL) {p.get('airports', 0):.1f} s | write {p.get('write', 0):.1f} s |"
+        f"\nflights stage, {flights:.1f} s: read "
+        + ("physical scan of the clustered store" if p.get("clustered") else f"{b} hash buckets")
+        + f" {p.get('read', 0):.1f} s (one-time clustering {p.get('cluster', 0):.1f} s)"
+        + f" | segment kernel (numpy) {p.get('segment', 0):.1f} s |"
+        f" airports (numpy) {p.get('airports', 0):.1f} s | write {p.get('write', 0):.1f} s |"
         f" other {rest:.1f} s"
     )
     ops = {k[3:]: v for k, v in prof.items() if k.startswith("op ")}

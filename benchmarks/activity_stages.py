@@ -2,8 +2,10 @@
 
 Each stage gets its seconds and its peak RSS (sampled from /proc every 20 ms); every SQL
 statement is timed through a connection proxy (statements grouped by their text with digits
-masked), the flights stage's numeric kernel and airport attribution through wrappers, and one
-bucket of the flights stage's read query is profiled by DuckDB (scan + hash filter vs sort).
+masked), the flights stage's parts (clustering the store when it needs it, reading positions,
+the numeric kernel, airport attribution, writing) through wrappers (flights_stages.py's probes),
+and the flights stage's read query is profiled by DuckDB (the clustered store's physical scan,
+or one hash bucket's scan + filter + sort when not clustered).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import json
 import math
 import os
 import re
+import sys
 import threading
 import time
 from collections import defaultdict
@@ -30,8 +33,12 @@ from basewatch import (
     load_config,
     resolve_base,
 )
-from basewatch.flights.build import BUCKET_POSITIONS, ORDER
+from basewatch.flights.build import ORDER, SORT_POSITIONS
 from basewatch.flights.segment import COLUMNS
+from basewatch.store.cluster import clustered_rows
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from flights_stages import install_probes
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
@@ -156,15 +163,20 @@ class Timed:
 
 
 def profile_bucket(store: Store, out: Path) -> dict[str, float]:
-    """DuckDB's operator timings for bucket 0 of the flights stage's read query."""
+    """DuckDB's operator timings for the flights stage's read query: the clustered head's
+    physical scan (``buckets`` 1), or bucket 0 of the sorted read of an unclustered store."""
     con = store.con
     total = con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
-    buckets = max(1, math.ceil(total / BUCKET_POSITIONS))
+    head = clustered_rows(con)
+    buckets = 1 if head else max(1, math.ceil(total / SORT_POSITIONS))
     where = f"WHERE hash(icao24) % {buckets} = 0" if buckets > 1 else ""
+    order = f"ORDER BY {ORDER}"
+    if head:
+        where, order = f"WHERE rowid < {head}", ""
     con.execute("PRAGMA enable_profiling='json'")
     con.execute(f"SET profiling_output='{out}'")
     t0 = time.perf_counter()
-    con.sql(f"SELECT {', '.join(COLUMNS)} FROM positions {where} ORDER BY {ORDER}").to_arrow_table()
+    con.sql(f"SELECT {', '.join(COLUMNS)} FROM positions {where} {order}").to_arrow_table()
     wall = time.perf_counter() - t0
     con.execute("PRAGMA disable_profiling")
     ops: dict[str, float] = defaultdict(float)
@@ -206,6 +218,8 @@ def run_stages(db: str, scratch: Path) -> dict[str, Any]:
         segmenter=Timed(Segmenter(), parts, "segment"),  # type: ignore[arg-type]
         endpoints=Timed(EndpointFinder(), parts, "airports"),  # type: ignore[arg-type]
     )
+    probed: dict[str, float] = defaultdict(float)
+    install_probes(probed)  # cluster, read, arrow→numpy, ..., write (worker threads overlap)
     stage("flights", lambda: builder.build(timed_store))
     stage("classify", lambda: Classifier.from_config(config).ensure(timed_store))
     visits: dict[str, Any] = {}
@@ -247,6 +261,7 @@ def run_stages(db: str, scratch: Path) -> dict[str, Any]:
         " (SELECT count(*) FILTER (state) FROM aircraft_class),"
         " (SELECT count(*) FROM aircraft_class), count(DISTINCT icao24) FROM flights"
     ).fetchall()[0]
+    clustered = bool(clustered_rows(store.con))
     profile = profile_bucket(store, scratch / "bucket-profile.json")
     peak_total = sampler.lap()
     store.close()
@@ -256,8 +271,11 @@ def run_stages(db: str, scratch: Path) -> dict[str, Any]:
         "stages": stages,
         "flights_parts": {
             **parts,
-            "read": log.category[("flights", "read")],
-            "write": log.category[("flights", "write")],
+            "read": probed["read"],
+            "write": probed["write"],
+            "cluster": probed["cluster"],
+            "arrow_to_numpy": probed["arrow→numpy"],
+            "clustered": clustered,
         },
         "top_statements": {s["stage"]: log.top(s["stage"], 6) for s in stages},
         "visit_seconds": per_base,

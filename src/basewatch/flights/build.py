@@ -1,34 +1,60 @@
-"""Build the ``flights`` and ``set_aside`` tables from ``positions``, aircraft bucket by bucket.
+"""Build the ``flights`` and ``set_aside`` tables from ``positions``, aircraft by aircraft.
 
-Positions are read as a few sorted streams (hash buckets of addresses, each one ``ORDER BY``
-on its own cursor) cut into tables of whole aircraft, so memory stays bounded and the table is
-scanned a few times, not once per table; a flight never spans tables because a flight never
+Positions come in (icao24, time) order as tables of whole aircraft (position_reader.py): a
+store clustered by aircraft and time is scanned in physical order, only what was ingested since
+is sorted; a store mostly unclustered is clustered first (one rewrite, ``store/cluster.py``).
+Memory stays bounded by the table size; a flight never spans tables because a flight never
 spans aircraft. Rebuilt when stale.
 """
 
 from __future__ import annotations
 
 import json
-import math
-from collections.abc import Iterable, Iterator
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from basewatch.flights.endpoints import EndpointFinder
+from basewatch.flights.position_reader import (
+    ORDER,
+    SORT_POSITIONS,
+    NotClustered,
+    position_tables,
+    sorted_tables,
+    whole_aircraft,
+)
 from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, Segmenter
 from basewatch.store import Store
+from basewatch.store.cluster import cluster_positions, clustered_rows, forget_clustering
 
-#: Sort order of the segmenter's input; the tie-breakers make repeated times deterministic.
-ORDER = "icao24, time, lat, lon, alt_baro_ft NULLS LAST, gs_kt NULLS LAST"
+__all__ = [
+    "BUCKET_POSITIONS",
+    "ORDER",
+    "SORT_POSITIONS",
+    "FlightBuilder",
+    "fingerprint",
+    "sorted_tables",
+    "whole_aircraft",
+]
+
 #: Positions per table handed to the kernel: small enough that its arrays are reused from table
 #: to table (fewer page faults), large enough that per-table overheads stay small.
 BUCKET_POSITIONS = 1_000_000
-#: Positions one sorted stream holds (DuckDB spills past its memory limit): one scan of the
-#: table per this many positions.
-SORT_POSITIONS = 12_500_000
+#: Segments handed to the airport attribution at once: its fixed costs are per call, and it
+#: runs while the next tables are segmented.
+ATTRIBUTE_SEGMENTS = 50_000
+#: Threads segmenting tables (numpy and DuckDB release the GIL): tables in memory at once are
+#: this many plus the one being read.
+WORKERS = 2
+#: Cluster the store first when more than this share of its positions lies outside the
+#: ordered head (sorting them at every build would cost more than one rewrite).
+UNCLUSTERED_SHARE = 0.25
+#: ... and at least this many: small stores sort fast enough.
+UNCLUSTERED_MIN = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -38,40 +64,62 @@ class FlightBuilder:
     segmenter: Segmenter = field(default_factory=Segmenter)
     endpoints: EndpointFinder = field(default_factory=EndpointFinder)
     bucket_positions: int = BUCKET_POSITIONS
+    #: lay positions out by (icao24, time) when most are not (a rewrite of ``positions``)
+    cluster: bool = True
+    workers: int = WORKERS
 
     def build(self, store: Store) -> pa.Table:
         """Recompute ``flights`` and ``set_aside``; returns the flights."""
         con = store.con
-        flights, aside = [], []
-        for table in sorted_tables(con, self.bucket_positions):
-            f, a = self.segmenter.segments(table)
-            flights.append(self.endpoints.attribute(con, f))
+        if self.cluster and needs_clustering(con):
+            cluster_positions(con)
+        try:
+            result, aside = self._flights(con, position_tables(con, self.bucket_positions))
+        except NotClustered:
+            forget_clustering(con)
+            result, aside = self._flights(con, sorted_tables(con, self.bucket_positions))
+        write_tables(con, result, aside, fingerprint(store, self))
+        return result
+
+    def _flights(
+        self, con: duckdb.DuckDBPyConnection, tables: Iterator[pa.Table]
+    ) -> tuple[pa.Table, pa.Table]:
+        """Flights (sorted by icao24, start_time) and set-aside positions of ``tables``: tables
+        segmented by worker threads in order, airports attributed here in batches meanwhile."""
+        flights: list[pa.Table] = []
+        aside: list[pa.Table] = []
+        segments: list[pa.Table] = []
+        count = 0
+        running: deque[Future[tuple[pa.Table, pa.Table]]] = deque()
+
+        def collect() -> None:
+            nonlocal segments, count
+            f, a = running.popleft().result()
+            segments.append(f)
             aside.append(a)
-        if not flights:  # an empty store: the shapes still come from one empty table
-            f, a = self.segmenter.segments(_empty_positions(con))
-            flights.append(self.endpoints.attribute(con, f))
-            aside.append(a)
+            count += f.num_rows
+            if count >= ATTRIBUTE_SEGMENTS:
+                flights.append(self.endpoints.attribute(con, pa.concat_tables(segments)))
+                segments, count = [], 0
+
+        with ThreadPoolExecutor(max(1, self.workers)) as pool:
+            for table in tables:
+                running.append(pool.submit(self.segmenter.segments, table))
+                while len(running) > max(1, self.workers) - 1 and running[0].done():
+                    collect()
+                while len(running) > max(1, self.workers):
+                    collect()
+            while running:
+                collect()
+        if segments or not flights:  # an empty store: the shapes come from one empty table
+            if not segments:
+                f, a = self.segmenter.segments(_empty_positions(con))
+                segments, aside = [f], [a]
+            flights.append(self.endpoints.attribute(con, pa.concat_tables(segments)))
         result = pa.concat_tables(flights).sort_by(
             [("icao24", "ascending"), ("start_time", "ascending")]
         )
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.register("bw_new_flights", result)
-            con.execute("CREATE OR REPLACE TABLE flights AS SELECT * FROM bw_new_flights")
-            con.register("bw_new_aside", pa.concat_tables(aside).cast(SET_ASIDE_SCHEMA))
-            con.execute("CREATE OR REPLACE TABLE set_aside AS SELECT * FROM bw_new_aside")
-            con.execute(
-                "CREATE OR REPLACE TABLE flights_build AS SELECT ? AS fingerprint",
-                [fingerprint(store, self)],
-            )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("bw_new_flights")
-            con.unregister("bw_new_aside")
-        return result
+        return result, pa.concat_tables(aside).cast(SET_ASIDE_SCHEMA)
 
     def ensure(self, store: Store) -> None:
         """Build unless the stored flights come from the same positions and settings."""
@@ -90,55 +138,39 @@ class FlightBuilder:
         return bool(row) and row[0][0] == fingerprint(store, self)
 
 
+def needs_clustering(con: duckdb.DuckDBPyConnection) -> bool:
+    """True when the positions outside the ordered head are many, and a large share."""
+    total = con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
+    outside = total - clustered_rows(con)
+    return bool(outside >= UNCLUSTERED_MIN and outside > UNCLUSTERED_SHARE * total)
+
+
+def write_tables(
+    con: duckdb.DuckDBPyConnection, flights: pa.Table, aside: pa.Table, stamp: str
+) -> None:
+    """Replace ``flights``, ``set_aside`` and the build's fingerprint in one transaction."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        con.register("bw_new_flights", flights)
+        con.execute("CREATE OR REPLACE TABLE flights AS SELECT * FROM bw_new_flights")
+        con.register("bw_new_aside", aside)
+        con.execute("CREATE OR REPLACE TABLE set_aside AS SELECT * FROM bw_new_aside")
+        con.execute("CREATE OR REPLACE TABLE flights_build AS SELECT ? AS fingerprint", [stamp])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.unregister("bw_new_flights")
+        con.unregister("bw_new_aside")
+
+
 def fingerprint(store: Store, builder: FlightBuilder) -> str:
     """What the flights depend on: positions (count, newest ingest) and the settings."""
     count, newest = store.con.execute(
         "SELECT count(*), coalesce(max(ingest_id), 0) FROM positions"
     ).fetchall()[0]
     return json.dumps([count, newest, repr(builder.segmenter), repr(builder.endpoints)])
-
-
-def sorted_tables(con: duckdb.DuckDBPyConnection, rows: int) -> Iterator[pa.Table]:
-    """Positions sorted by (icao24, time) as tables of about ``rows`` positions of whole
-    aircraft: a few hash buckets, each one sorted stream on its own cursor (``con`` stays free
-    for the endpoint SQL in between)."""
-    total = con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
-    buckets = max(1, math.ceil(total / SORT_POSITIONS))
-    cur = con.cursor()
-    try:
-        cur.execute("SET TimeZone = 'UTC'")
-        for b in range(buckets):
-            where = f"WHERE hash(icao24) % {buckets} = {b}" if buckets > 1 else ""
-            reader = cur.sql(
-                f"SELECT {', '.join(COLUMNS)} FROM positions {where} ORDER BY {ORDER}"
-            ).to_arrow_reader(rows)
-            yield from whole_aircraft(reader, rows)
-    finally:
-        cur.close()
-
-
-def whole_aircraft(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.Table]:
-    """Tables of about ``rows`` rows from batches sorted by icao24, never splitting an address
-    (an aircraft larger than ``rows`` comes whole, alone or with others)."""
-    pending: list[pa.RecordBatch] = []
-    count = 0
-    for batch in batches:
-        if not batch.num_rows:
-            continue
-        pending.append(batch)
-        count += batch.num_rows
-        if count < rows:
-            continue
-        table = pa.Table.from_batches(pending)
-        icao = table.column("icao24")
-        cut = pc.index(icao, icao[-1]).as_py()  # first row of the last address (sorted)
-        if cut <= 0:
-            continue  # one address so far: wait for the next one
-        yield table.slice(0, cut)
-        rest = table.slice(cut)
-        pending, count = rest.to_batches(), rest.num_rows
-    if pending:
-        yield pa.Table.from_batches(pending)
 
 
 def _empty_positions(con: duckdb.DuckDBPyConnection) -> pa.Table:

@@ -30,9 +30,15 @@ def step_m(lat: Floats, lon: Floats) -> Floats:
 
 
 def pair_m(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
-    """The equirectangular distance of ``step_m`` between arrays of point pairs."""
+    """The equirectangular distance of ``step_m`` between arrays of point pairs. The longitude
+    wrap ``(x + 180) % 360 - 180`` leaves ``x + 180`` as it is inside [0, 360), so the (costly)
+    modulo runs only on the steps across the antimeridian."""
     dlat = np.radians(lat2 - lat1)
-    dlon = np.radians((lon2 - lon1 + 180.0) % 360.0 - 180.0)
+    shifted = lon2 - lon1 + 180.0
+    outside = np.flatnonzero((shifted < 0.0) | (shifted >= 360.0))
+    if len(outside):
+        shifted[outside] = shifted[outside] % 360.0
+    dlon = np.radians(shifted - 180.0)
     mean_lat = np.radians(lat1) + dlat / 2
     return np.asarray(EARTH_RADIUS_M * np.hypot(dlat, dlon * np.cos(mean_lat)))
 

@@ -106,14 +106,20 @@ class Segmenter:
         slow_s = np.where(first_slow >= 0, (c.time[last_slow] - c.time[first_slow]) / 1e6, 0.0)
         stops = np.flatnonzero(is_ground & (slow_s >= self.stop_s) & (run_end > run_start))
         out = np.zeros(n, bool)
-        for s, e in zip(run_start[stops], run_end[stops], strict=True):
-            pauses = np.diff(c.time[s : e + 1])
-            at = (
-                s + 1 + int(np.argmax(pauses))
-                if pauses.max() >= self.stop_s * 1e6
-                else (s + e + 1) // 2
-            )
-            out[at] = True
+        if not len(stops):
+            return out
+        # the pauses of each stop are dt[first..last]
+        first, last = run_start[stops], run_end[stops] - 1
+        dt = np.diff(c.time)
+        longest = _reduce(np.maximum, dt, first, last)
+        # where each stop's longest pause is: the first row of the stop holding its maximum
+        span = last - first + 1
+        rows = np.repeat(first - np.cumsum(span) + span, span) + np.arange(span.sum())
+        is_top = np.zeros(n - 1, bool)
+        is_top[rows] = dt[rows] == np.repeat(longest, span)
+        top = _first_valid(is_top, first, last)
+        at = np.where(longest >= self.stop_s * 1e6, top + 1, (first + last + 2) // 2)
+        out[at] = True
         return out
 
 
@@ -132,15 +138,22 @@ def _reduce(
 
 def _first_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
     """Per segment, the index of its first row where ``valid`` holds, or -1."""
-    n = len(valid)
-    first = _reduce(np.minimum, np.where(valid, np.arange(n), n), starts, ends)
-    return np.where(first <= ends, first, -1)
+    idx = np.flatnonzero(valid)
+    if not len(idx):
+        return np.full(len(starts), -1, np.int64)
+    pos = np.searchsorted(idx, starts, "left")
+    first = idx[np.minimum(pos, len(idx) - 1)]
+    return np.asarray(np.where((pos < len(idx)) & (first <= ends), first, -1), np.int64)
 
 
 def _last_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
     """Per segment, the index of its last row where ``valid`` holds, or -1."""
-    last = _reduce(np.maximum, np.where(valid, np.arange(len(valid)), -1), starts, ends)
-    return np.where(last >= starts, last, -1)
+    idx = np.flatnonzero(valid)
+    if not len(idx):
+        return np.full(len(starts), -1, np.int64)
+    pos = np.searchsorted(idx, ends, "right") - 1
+    last = idx[np.maximum(pos, 0)]
+    return np.asarray(np.where((pos >= 0) & (last >= starts), last, -1), np.int64)
 
 
 def _trend(c: TrackColumns, at: Ints, other: Ints) -> Floats:

@@ -157,6 +157,13 @@ class Store:
             "pos_sources": by_source,
         }
 
+    def cluster_positions(self) -> int:
+        """Lay ``positions`` out by (icao24, time) (same rows, another physical order), so the
+        flights build reads them without sorting; returns the rows. See store/cluster.py."""
+        from basewatch.store.cluster import cluster_positions
+
+        return cluster_positions(self.con)
+
     def export_positions(self, out: str | Path, fmt: str = "parquet") -> Path:
         """Write positions as Hive-partitioned Parquet (``date=YYYY-MM-DD/``) or one CSV."""
         return export_positions(self.con, Path(out), fmt)

@@ -1,0 +1,304 @@
+"""The fast paths of the flights build give what the plain ones give: a store clustered by
+aircraft and time (with or without positions ingested since) builds the same flights as one
+never clustered; a head that is not in order is noticed; the vectorised airport rules equal the
+original SQL; the candidate search and the track steps equal their brute-force definitions."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from basewatch import FlightBuilder, Store
+from basewatch.flights import geo
+from basewatch.flights.candidates import airport_index, hav_km, near
+from basewatch.flights.endpoints import EndpointFinder
+from basewatch.flights.position_reader import ORDER, merged, sorted_tables, whole_aircraft
+from basewatch.flights.segment import Segmenter
+from basewatch.store.cluster import ARROW_ORDER, cluster_positions, clustered_rows, in_order
+from tests.endpoints_reference import ReferenceEndpoints
+from tests.track_store import insert, shuffled, table
+from tests.tracks import Track, destination, field
+
+State = tuple[list[tuple[object, ...]], list[tuple[object, ...]]]
+
+
+def _tracks() -> list[pa.Table]:
+    """Three aircraft: hops with ground stops, a dark approach seen again on the ground, dark
+    both ways, a spoofed jump and a repeated time; as three ingests."""
+    a = Track("15a3c2", "RFF7001").at("UUMU").taxi(3).hop("OSLK").taxi(3).park(90)
+    a.taxi(3).hop("HLLB", dark_below_agl_ft=6_000).gap(240, move=False).appear()
+    a.at("HLLB").taxi(3).hop("OSLK").taxi(2)
+    b = Track("4b1805", "SWR18").at("LSZH").taxi(4).hop("LFPG").taxi(3)
+    b.park(45).taxi(3).spoof(points=2).hop("LSZH").taxi(2)
+    oslk = field("OSLK")
+    lat, lon = destination(oslk.lat, oslk.lon, 270, 10)
+    c = Track("aaaaaa").at("OSDI").taxi(3).hop("OSLK", dark_below_agl_ft=2_500)
+    c.gap(40, move=False).at((lat, lon), alt_ft=oslk.elevation_ft + 2_500, heading=270)
+    c.appear().climb(12_000, toward="OSDI").cruise(to="OSDI", stop_km=30).land("OSDI")
+    rows = table([a, b, c])
+    repeat = rows.slice(500, 3)  # the same times again, other positions: set aside
+    at = repeat.schema.get_field_index("lat")
+    moved = repeat.set_column(at, "lat", pc.add(repeat.column("lat"), 0.001))
+    everything = shuffled(pa.concat_tables([rows, moved.cast(rows.schema)]), seed=3)
+    third = everything.num_rows // 3
+    return [everything.slice(0, third), everything.slice(third, third), everything.slice(2 * third)]
+
+
+PARTS = _tracks()
+
+
+def _state(store: Store) -> State:
+    flights = store.con.execute("SELECT * FROM flights ORDER BY icao24, start_time").fetchall()
+    aside = store.con.execute(
+        "SELECT * FROM set_aside ORDER BY icao24, time, reason, lat, lon"
+    ).fetchall()
+    return flights, aside
+
+
+def _plain() -> State:
+    with Store.open(":memory:") as store:
+        for part in PARTS:
+            insert(store, part)
+        FlightBuilder(cluster=False, workers=1).build(store)
+        return _state(store)
+
+
+PLAIN = _plain()
+
+
+def test_the_tracks_make_flights_and_set_positions_aside() -> None:
+    flights, aside = PLAIN
+    assert len(flights) == 3 + 2 + 2  # the hops of a, b and c (c's dark one, then on)
+    reasons = {row[-1] for row in aside}
+    assert "duplicate time" in reasons
+    assert any(r.startswith("impossible jump") for r in reasons)
+
+
+@pytest.mark.parametrize("ingested_after", [0, 1, 2])
+def test_a_clustered_store_builds_the_same_flights(ingested_after: int) -> None:
+    """Clustered after the first ``3 - ingested_after`` ingests; the rest come after it and
+    are merged in by the build."""
+    with Store.open(":memory:") as store:
+        for part in PARTS[: len(PARTS) - ingested_after]:
+            insert(store, part)
+        head = cluster_positions(store.con)
+        for part in PARTS[len(PARTS) - ingested_after :]:
+            insert(store, part)
+        assert clustered_rows(store.con) == head
+        assert store.con.execute("SELECT count(*) FROM positions").fetchall()[0][0] > head or (
+            not ingested_after
+        )
+        FlightBuilder(cluster=False, workers=2, bucket_positions=700).build(store)
+        assert _state(store) == PLAIN
+        assert clustered_rows(store.con) == head  # nothing found out of order
+
+
+def test_a_build_clusters_a_store_that_mostly_is_not(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("basewatch.flights.build.UNCLUSTERED_MIN", 0)
+    with Store.open(":memory:") as store:
+        for part in PARTS:
+            insert(store, part)
+        FlightBuilder().build(store)
+        total = store.con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
+        assert clustered_rows(store.con) == total
+        assert _state(store) == PLAIN
+
+
+@pytest.mark.parametrize("slice_positions", [10**9, 700])
+def test_clustering_keeps_every_row_and_the_constraints(
+    slice_positions: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In one sort or address range by address range, the same rows in ``ORDER``."""
+    monkeypatch.setattr("basewatch.store.cluster.SLICE_POSITIONS", slice_positions)
+    with Store.open(":memory:") as store:
+        for part in PARTS:
+            insert(store, part)
+        con = store.con
+        con.execute("CREATE TEMP TABLE before AS SELECT * FROM positions")
+        ddl = con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'positions'")
+        ddl_before = ddl.fetchall()
+        assert cluster_positions(con) == con.execute("SELECT count(*) FROM before").fetchall()[0][0]
+        for a, b in (("positions", "before"), ("before", "positions")):
+            assert not con.execute(f"SELECT * FROM {a} EXCEPT ALL SELECT * FROM {b}").fetchall()
+        assert (
+            con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'positions'").fetchall()
+            == ddl_before
+        )
+        by_rowid = con.execute("SELECT icao24, time FROM positions ORDER BY rowid").fetchall()
+        assert (
+            by_rowid
+            == con.execute(f"SELECT icao24, time FROM positions ORDER BY {ORDER}").fetchall()
+        )
+
+
+def test_a_store_already_in_order_is_recorded_not_rewritten() -> None:
+    """Rows inserted in ``ORDER`` (as per-aircraft files leave them) are only recorded."""
+    with Store.open(":memory:") as store:
+        rows = pa.concat_tables(PARTS)
+        insert(store, rows.take(pc.sort_indices(rows, ARROW_ORDER, null_placement="at_end")))
+        oid = "SELECT table_oid FROM duckdb_tables() WHERE table_name = 'positions'"
+        before = store.con.execute(oid).fetchall()
+        assert cluster_positions(store.con) == rows.num_rows
+        assert store.con.execute(oid).fetchall() == before
+        insert(store, PARTS[0])  # and a table out of order is rewritten
+        cluster_positions(store.con)
+        assert store.con.execute(oid).fetchall() != before
+
+
+def test_a_head_out_of_order_is_noticed_and_read_sorted() -> None:
+    """A head changed behind the record's back (a time moved) builds what a plain read of the
+    same rows builds, and the record is dropped."""
+    with Store.open(":memory:") as store, Store.open(":memory:") as plain:
+        for part in PARTS:
+            insert(store, part)
+        cluster_positions(store.con)
+        n = store.con.execute("SELECT count(*) FROM positions").fetchall()[0][0]
+        store.con.execute(
+            "UPDATE positions SET time = time - INTERVAL 3 HOUR "
+            f"WHERE rowid = {n // 2} OR rowid = {n // 2 + 1}"
+        )
+        FlightBuilder(cluster=False, bucket_positions=500).build(store)
+        assert clustered_rows(store.con) == 0
+        rows = store.con.sql("SELECT * EXCLUDE (ingest_id) FROM positions").to_arrow_table()
+        insert(plain, rows)
+        FlightBuilder(cluster=False).build(plain)
+        assert _state(store) == _state(plain)
+
+
+def test_in_order_looks_at_address_time_and_the_tie_breakers() -> None:
+    t = pa.table(
+        {
+            "icao24": ["a", "a", "a", "b", "b"],
+            "time": pa.array([1, 2, 2, 1, 1], pa.timestamp("us", tz="UTC")),
+            "lat": [0.0, 1.0, 2.0, 0.0, 0.0],
+            "lon": [0.0] * 5,
+            "alt_baro_ft": pa.array([1, 1, 1, 5, None], pa.int32()),
+            "gs_kt": pa.array([1.0] * 5, pa.float32()),
+        }
+    )
+    assert in_order(t)
+    swap = [0, 2, 1, 3, 4]  # a tie out of order by latitude
+    assert not in_order(t.take(pa.array(swap)))
+    assert not in_order(t.take(pa.array([0, 1, 2, 4, 3])))  # NULLS LAST
+    assert not in_order(t.take(pa.array([3, 4, 0, 1, 2])))  # addresses
+    assert not in_order(t.take(pa.array([1, 0, 2, 3, 4])))  # times
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("abcdef"), st.integers(0, 30), st.booleans()), max_size=80),
+    st.integers(1, 12),
+    st.integers(1, 12),
+)
+def test_merged_head_and_tail_are_whole_aircraft_in_order(
+    rows: list[tuple[str, int, bool]], head_rows: int, batch: int
+) -> None:
+    t = pa.table(
+        {
+            "icao24": pa.array([r[0] for r in rows], pa.string()),
+            "time": pa.array([r[1] for r in rows], pa.timestamp("us", tz="UTC")),
+            "lat": pa.array([float(i) for i in range(len(rows))], pa.float64()),
+            "lon": pa.array([0.0] * len(rows), pa.float64()),
+            "alt_baro_ft": pa.array([None] * len(rows), pa.int32()),
+            "gs_kt": pa.array([None] * len(rows), pa.float32()),
+            "tail": pa.array([r[2] for r in rows], pa.bool_()),
+        }
+    )
+
+    def ordered(x: pa.Table) -> pa.Table:
+        return x.take(pc.sort_indices(x, sort_keys=ARROW_ORDER, null_placement="at_end"))
+
+    head = ordered(t.filter(pc.invert(t.column("tail"))))
+    tail = ordered(t.filter(t.column("tail")))
+    out = list(merged(whole_aircraft(head.to_batches(batch), head_rows), tail.to_batches(batch), 5))
+    assert all(in_order(x) for x in out)
+    seen: set[str] = set()
+    for x in out:
+        here = set(x.column("icao24").to_pylist())
+        assert not here & seen  # an address in one table only
+        seen |= here
+    lats = [x for table in out for x in table.column("lat").to_pylist()]
+    assert lats == ordered(t).column("lat").to_pylist()  # every row once, in order
+
+
+def test_the_airport_rules_equal_the_original_sql(store: Store) -> None:
+    """Every column of every flight, evidence included, for the tracks above and a few of
+    the airport tests' shapes (overflight, go-around, takeoff first seen climbing out)."""
+    for part in PARTS:
+        insert(store, part)
+    o = field("OSLK")
+    lat, lon = destination(o.lat, o.lon, 270, 10)
+    more = [
+        Track("bbbbbb").at((lat, lon), alt_ft=o.elevation_ft + 2_500, heading=270).climb(9_000),
+        Track("cccccc")
+        .at("OSDI")
+        .taxi(3)
+        .takeoff(toward="OSLK")
+        .climb(12_000, toward="OSLK")
+        .cruise(to="OSLK", stop_km=60)
+        .descend(o.elevation_ft + 200, toward="OSLK", gs=250)
+        .cruise(to="OSLK", stop_km=2, gs=250)
+        .go_dark()
+        .cruise(minutes=1, gs=250)
+        .climb(9_000, rate=2_500, gs=300)
+        .gap(2)
+        .appear()
+        .cruise(minutes=10),
+        Track("dddddd").at("LSZH").taxi(3).takeoff().climb(3_000).go_around("LSZH").land("LSZH"),
+    ]
+    insert(store, table(more))
+    segments = pa.concat_tables(
+        [Segmenter().segments(t)[0] for t in sorted_tables(store.con, 1_000_000)]
+    )
+    ours = EndpointFinder().attribute(store.con, segments)
+    reference = ReferenceEndpoints().attribute(store.con, segments)
+    assert ours.num_rows == reference.num_rows > 10
+    assert ours.schema == reference.schema
+    for name in reference.column_names:
+        assert ours.column(name).to_pylist() == reference.column(name).to_pylist(), name
+    assert pc.sum(ours.column("landing_inferred")).as_py() >= 1
+
+
+def test_airports_near_a_point_are_those_a_brute_force_finds() -> None:
+    ix = airport_index()
+    rng = np.random.default_rng(5)
+    lat = np.concatenate([rng.uniform(-89.9, 89.9, 300), [89.99, -89.99, 51.0, -33.9]])
+    lon = np.concatenate([rng.uniform(-180, 180, 300), [0.0, 170.0, 179.99, -179.99]])
+    lat = np.concatenate([lat, ix.lat[::500] + rng.normal(0, 0.2, len(ix.lat[::500]))])
+    lon = np.concatenate([lon, ix.lon[::500] + rng.normal(0, 0.2, len(ix.lon[::500]))])
+    lon = (lon + 180) % 360 - 180
+    for radius in (8.0, 80.0):
+        p, a, _ = near(ix, lat, lon, radius)
+        got = set(zip(p.tolist(), a.tolist(), strict=True))
+        want = set()
+        for i in range(len(lat)):
+            lat1 = np.full(len(ix.lat), lat[i])
+            dist = hav_km(
+                lat1,
+                np.full(len(ix.lat), lon[i]),
+                ix.lat,
+                ix.lon,
+                np.cos(np.radians(lat1)),
+                ix.cos_lat,
+            )
+            want |= {(i, int(j)) for j in np.flatnonzero(dist <= radius)}
+        assert got == want
+        assert len(want) > 10  # not a vacuous comparison
+
+
+def test_track_steps_equal_the_equirectangular_definition_bit_for_bit() -> None:
+    """``geo.step_m`` wraps longitudes only where a step crosses the antimeridian: the same
+    floats as the plain ``(dlon + 180) % 360 - 180`` formula on every step."""
+    rng = np.random.default_rng(2)
+    lat = rng.uniform(-89, 89, 20_000)
+    lon = rng.uniform(-180, 180, 20_000)
+    lon[::5], lon[1::5], lon[2::11] = 179.9999, -179.9999, 180.0
+    dlat = np.radians(lat[1:] - lat[:-1])
+    dlon = np.radians((lon[1:] - lon[:-1] + 180.0) % 360.0 - 180.0)
+    mean = np.radians(lat[:-1]) + dlat / 2
+    plain = geo.EARTH_RADIUS_M * np.hypot(dlat, dlon * np.cos(mean))
+    assert np.array_equal(geo.step_m(lat, lon), plain)
