@@ -121,8 +121,13 @@ def test_surge_against_a_weekly_baseline() -> None:
     burst = [(_at(140 + 0.1 * i), f"15a3c{i}") for i in range(6)]  # six in a day
     surges = ActivityAnalyzer().analyze(weekly + burst)["surges"]
     assert len(surges) == 1
-    assert surges[0]["count"] >= 6
-    assert surges[0]["baseline"] == pytest.approx(1.0, abs=0.25)
+    # the surge is the burst's day, and its count every arrival of that span
+    start, end = (datetime.fromisoformat(surges[0][k]) for k in ("start", "end"))
+    assert start == _at(140).replace(hour=0) and end - start == timedelta(days=1)
+    assert surges[0]["count"] == len([t for t, _ in weekly + burst if start <= t < end]) == 6
+    # expected: one day at the rate of the 90 days before (one arrival a week)
+    before = [t for t, _ in weekly if start - timedelta(days=90) <= t < start]
+    assert surges[0]["baseline"] == pytest.approx(len(before) / 90, abs=0.01)
     assert surges[0]["p_value"] < 0.01
     assert ActivityAnalyzer().analyze(weekly)["surges"] == []
 

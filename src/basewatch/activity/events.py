@@ -3,12 +3,13 @@
 A pause is a gap between consecutive arrivals longer than ``pause_days``; the arrival after it is
 a *resumption* ("first state arrival in 183 days"). A surge is a window of ``window_days`` whose
 arrivals are improbable under the rate of the trailing ``baseline_days`` (Poisson upper tail
-below ``alpha``); overlapping surge windows merge.
+below ``alpha``); overlapping surge windows merge, and a surge counts every arrival of its span.
 """
 
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -69,44 +70,52 @@ class ActivityAnalyzer:
         ]
 
     def _surges(self, times: list[datetime]) -> list[dict[str, Any]]:
+        """Windows improbable under their trailing baseline, merged where they overlap and
+        trimmed to the days holding their arrivals; each surge gives its own arrivals
+        (``count``: all of them between ``start`` and ``end``), the arrivals the baseline rate
+        expects over that span, and their Poisson tail."""
         if not times:
             return []
-        day0 = times[0].replace(hour=0, minute=0, second=0, microsecond=0)
-        last = times[-1]
-        found: list[dict[str, Any]] = []
-        start = day0 + self.baseline_days * DAY
-        while start <= last:
+        spans: list[list[datetime]] = []
+        start = times[0].replace(hour=0, minute=0, second=0, microsecond=0)
+        start += self.baseline_days * DAY
+        while start <= times[-1]:
             end = start + self.window_days * DAY
-            count = sum(1 for t in times if start <= t < end)
-            base_from = start - self.baseline_days * DAY
-            before = sum(1 for t in times if base_from <= t < start)
-            expected = before * self.window_days / self.baseline_days
-            p = poisson_tail(count, expected)
-            if count >= self.min_surge and p < self.alpha:
-                window = {
-                    "start": start,
-                    "end": end,
+            count = _between(times, start, end)
+            expected = self._expected(times, start, self.window_days)
+            if count >= self.min_surge and poisson_tail(count, expected) < self.alpha:
+                if spans and spans[-1][1] >= start:
+                    spans[-1][1] = end
+                else:
+                    spans.append([start, end])
+            start += DAY
+        found = []
+        for lo, hi in spans:  # trimmed to the days that hold the span's arrivals
+            inside = times[bisect_left(times, lo) : bisect_left(times, hi)]
+            first = inside[0].replace(hour=0, minute=0, second=0, microsecond=0)
+            end = inside[-1].replace(hour=0, minute=0, second=0, microsecond=0) + DAY
+            count = len(inside)
+            expected = self._expected(times, first, (end - first) / DAY)
+            found.append(
+                {
+                    "start": iso(first),
+                    "end": iso(end),
                     "count": count,
                     "baseline": round(expected, 2),
-                    "p_value": p,
+                    "p_value": float(f"{poisson_tail(count, expected):.3g}"),
                 }
-                if found and found[-1]["end"] >= start:
-                    merged = found[-1]
-                    merged["end"] = end
-                    if p < merged["p_value"]:
-                        merged.update(count=count, baseline=round(expected, 2), p_value=p)
-                else:
-                    found.append(window)
-            start += DAY
-        return [
-            {
-                **w,
-                "start": iso(w["start"]),
-                "end": iso(w["end"]),
-                "p_value": float(f"{w['p_value']:.3g}"),
-            }
-            for w in found
-        ]
+            )
+        return found
+
+    def _expected(self, times: list[datetime], start: datetime, days: float) -> float:
+        """Arrivals expected over ``days`` from ``start`` at the rate of the baseline before."""
+        before = _between(times, start - self.baseline_days * DAY, start)
+        return before * days / self.baseline_days
+
+
+def _between(times: list[datetime], start: datetime, end: datetime) -> int:
+    """Arrivals in [start, end) of sorted times."""
+    return bisect_left(times, end) - bisect_left(times, start)
 
 
 def iso(value: datetime) -> str:

@@ -177,26 +177,27 @@ def events(f: Facts) -> tuple[Event, ...]:
 
 
 def _surge_words(f: Facts, s: dict[str, Any], start: datetime, end: datetime) -> str:
-    """``Surge between …: as many as 5 state arrivals within 7 days; one 7-day window held 3
-    against none in the 90 days before it``: the peak is counted here, the window's figures are
-    the analysis's own."""
+    """``Surge between …: 6 state arrivals against 0.3 expected at the rate of the 90 days
+    before (Poisson tail probability 1e-06); as many as 5 within 7 days``: the span's figures
+    are the analysis's own, the peak is counted here."""
     a = f.analyzer
     kind = f"{f.kind} " if f.kind else ""
     inside = [t for t in f.arrivals if start <= t < end]
     window = timedelta(days=a.window_days)
     peak = max((sum(1 for u in inside if t <= u < t + window) for t in inside), default=0)
     if s["baseline"] == 0:
-        against = f"none in the {a.baseline_days} days before it"
+        against = f"none in the {a.baseline_days} days before"
     else:
         against = (
-            f"{s['baseline']:g} expected at the rate of the {a.baseline_days} days before it "
+            f"{s['baseline']:g} expected at the rate of the {a.baseline_days} days before "
             f"(Poisson tail probability {s['p_value']:.2g})"
         )
-    return (
-        f"Surge between {day(start)} and {day(end)}: as many as "
-        f"{plural(peak, kind + 'arrival')} within {a.window_days} days; one {a.window_days}-day "
-        f"window held {s['count']} against {against}."
-    )
+    last = end - timedelta(days=1)
+    when = f"on {day(start)}" if last <= start else f"between {day(start)} and {day(last)}"
+    words = f"Surge {when}: {plural(s['count'], kind + 'arrival')} against {against}"
+    if peak < s["count"]:
+        words += f"; as many as {peak} within {a.window_days} days"
+    return words + "."
 
 
 #: Inferred arrivals described in the summary; the evidence table has every one.

@@ -11,7 +11,7 @@ from typing import Any
 
 from basewatch.activity import ActivityAnalyzer, ResolvedBase
 from basewatch.report.headline import parse
-from basewatch.report.words import aircraft_label, base_title, day, type_label
+from basewatch.report.words import aircraft_label, base_title, day, plural, type_label
 from basewatch.store import Store
 from basewatch.web.context import Context
 from basewatch.web.params import iso
@@ -110,7 +110,8 @@ def _badges(rows: list[dict[str, Any]], now: datetime | None) -> list[dict[str, 
             out.append({"kind": "resumption", "text": text})
     for s in activity["surges"]:
         if now - parse(s["end"]) <= RECENT:
-            text = f"surge: {s['count']} arrivals in {analyzer.window_days} days"
+            days = (parse(s["end"]) - parse(s["start"])).days
+            text = f"surge: {s['count']} arrivals in {plural(days, 'day')}"
             out.append({"kind": "surge", "text": text})
     idle = (now - rows[-1]["arrival_time"]).total_seconds() / 86_400
     if idle > analyzer.pause_days:
