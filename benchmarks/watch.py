@@ -20,12 +20,14 @@ snapshot, timed on a few snapshots at the start and at the end of the run.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import shutil
 import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -143,6 +145,8 @@ def main() -> None:
     parser.add_argument("--snapshots", type=int, default=3_600)
     parser.add_argument("--quick", action="store_true", help="10,000 aircraft, 120 snapshots")
     parser.add_argument("--peer-every", type=int, default=0, help="time the batch rerun too")
+    parser.add_argument("--memory-limit", default=None, help="DuckDB's (default: the watcher's)")
+    parser.add_argument("--no-extend", action="store_true", help="recompute flights whole")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     if args.quick:
@@ -162,37 +166,74 @@ def main() -> None:
     db.unlink(missing_ok=True)
     store = Store.open(db)
     _import_state_types(store, fleet)
+    options = {"memory_limit": args.memory_limit} if args.memory_limit else {}
     watcher = Watcher(store, config, FeedSet(build_feeds(config, {}, client)),
-                      Dispatcher(store, [MemorySink()], sleep=lambda s: None))  # fmt: skip
-    cycles: list[float] = []
-    stages: dict[str, list[float]] = {}
-    rss: list[tuple[int, float]] = [(0, rss_mb())]
-    peer: list[tuple[int, float]] = []
-    positions = alerts = 0
-    print(f"{args.aircraft:,} aircraft, {args.snapshots:,} snapshots at 1 Hz, store {db}")
+                      Dispatcher(store, [MemorySink()], sleep=lambda s: None),
+                      **options)  # type: ignore[arg-type]  # fmt: skip
+    watcher.pipeline.extend = not args.no_extend
+    run = Run(rss=[(0, rss_mb(), os.getloadavg()[0])])
+    limit = store.con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    print(f"{args.aircraft:,} aircraft, {args.snapshots:,} snapshots at 1 Hz, store {db}, "
+          f"DuckDB memory_limit {limit}, {os.cpu_count()} cores, load {_load()}")  # fmt: skip
     for i in range(args.snapshots):
         now = START + timedelta(seconds=i)
         payload["body"] = fleet.snapshot(now)  # built outside the timed cycle
         report = watcher.cycle(now)
-        cycles.append(report.seconds)
-        for k, v in report.stages.items():
-            stages.setdefault(k, []).append(v)
-        positions += report.positions
-        alerts += len(report.alerts)
+        run.add(report.seconds, report.stages, report.positions, len(report.alerts))
         fleet.step()
-        if i % max(1, args.snapshots // 10) == 0 or i == args.snapshots - 1:
-            rss.append((i + 1, rss_mb()))
-            print(f"  {i + 1:>5} cycles: last {report.seconds * 1000:6.0f} ms, "
-                  f"RSS {rss[-1][1]:7.0f} MB, positions {positions:,}", flush=True)  # fmt: skip
+        if (i + 1) % SAMPLE_EVERY == 0 or i == args.snapshots - 1:
+            run.rss.append((i + 1, rss_mb(), os.getloadavg()[0]))
+        if (i + 1) % (10 * SAMPLE_EVERY) == 0 or i == args.snapshots - 1:
+            _progress(run, store)
         if args.peer_every and i % args.peer_every == 0 and i > 0:
-            peer.append((i, batch_rerun(store, CONFIG)))
+            run.peer.append((i, batch_rerun(store, CONFIG)))
     start = time.perf_counter()
     watcher.pipeline.flush()
     flush_s = time.perf_counter() - start
-    _print(args, cycles, stages, rss, peer, positions, alerts, flush_s, store)
+    _print(run, watcher, flush_s, store)
     store.close()
     if not args.workdir:
         shutil.rmtree(work, ignore_errors=True)
+
+
+#: Cycles between RSS samples (a minute of snapshots); the table prints every ten.
+SAMPLE_EVERY = 60
+#: Cycles of warm-up before the memory is judged flat (ten minutes of snapshots).
+WARM_UP = 600
+
+
+@dataclass
+class Run:
+    """What the cycles measured: seconds, per stage, RSS samples (cycle, MB, load)."""
+
+    rss: list[tuple[int, float, float]]
+    cycles: list[float] = field(default_factory=list)
+    stages: dict[str, list[float]] = field(default_factory=dict)
+    peer: list[tuple[int, float]] = field(default_factory=list)
+    positions: int = 0
+    alerts: int = 0
+
+    def add(self, seconds: float, stages: dict[str, float], positions: int, alerts: int) -> None:
+        self.cycles.append(seconds)
+        for k in ("poll", "ingest", "pipeline", "rules", "alerts", "gc"):
+            self.stages.setdefault(k, []).append(stages.get(k, 0.0))
+        self.positions += positions
+        self.alerts += alerts
+
+
+def _load() -> str:
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def _progress(run: Run, store: Store) -> None:
+    """One line per ten minutes of snapshots: cycle times of that stretch, RSS, DuckDB, load."""
+    n = len(run.cycles)
+    last = run.cycles[-10 * SAMPLE_EVERY :]
+    duck = store.con.execute("SELECT sum(memory_usage_bytes) FROM duckdb_memory()").fetchall()
+    print(f"  cycles {n - len(last) + 1:>5}-{n:<5} p50 {_pct(last, 50):5.0f} ms  "
+          f"p95 {_pct(last, 95):5.0f} ms  max {max(last) * 1000:5.0f} ms  "
+          f">1 s {sum(1 for c in last if c >= 1.0):3d}  RSS {run.rss[-1][1]:6.0f} MB  "
+          f"DuckDB {duck[0][0] / 2**20:5.0f} MB  load {_load()}", flush=True)  # fmt: skip
 
 
 def _import_state_types(store: Store, fleet: Fleet) -> None:
@@ -209,15 +250,14 @@ def _pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) * 1000 if values else float("nan")
 
 
-def _print(args: argparse.Namespace, cycles: list[float], stages: dict[str, list[float]],
-           rss: list[tuple[int, float]], peer: list[tuple[int, float]], positions: int,
-           alerts: int, flush_s: float, store: Store) -> None:  # fmt: skip
+def _print(run: Run, watcher: Watcher, flush_s: float, store: Store) -> None:
+    cycles = run.cycles
     total = sum(cycles)
     print("\nper cycle (ms)      p50     p95     max    share")
     print(
         f"  whole       {_pct(cycles, 50):7.0f} {_pct(cycles, 95):7.0f} {max(cycles) * 1000:7.0f}"
     )
-    for k, v in stages.items():
+    for k, v in run.stages.items():
         print(f"  {k:<10}  {_pct(v, 50):7.0f} {_pct(v, 95):7.0f} {max(v) * 1000:7.0f}  "
               f"{sum(v) / total:6.1%}")  # fmt: skip
     over = sum(1 for c in cycles if c >= 1.0)
@@ -225,22 +265,44 @@ def _print(args: argparse.Namespace, cycles: list[float], stages: dict[str, list
         f"\ncycles over 1 s: {over} of {len(cycles)} ({over / len(cycles):.1%}); "
         f"mean {statistics.mean(cycles) * 1000:.0f} ms"
     )
-    print(f"positions stored: {positions:,} ({positions / total:,.0f}/s of processing time)")
-    print(f"alerts raised: {alerts}; final catch-up of every aircraft's flights: {flush_s:.1f} s")
+    print(f"positions stored: {run.positions:,} "
+          f"({run.positions / total:,.0f}/s of processing time)")  # fmt: skip
+    counts = watcher.pipeline.counts
+    print(f"flight updates: {counts['extended']:,} extended from a window, "
+          f"{counts['recomputed']:,} recomputed whole")  # fmt: skip
+    print(f"alerts raised: {run.alerts}; final catch-up of every aircraft's flights: "
+          f"{flush_s:.1f} s")  # fmt: skip
     flights = store.con.execute("SELECT count(*) FROM flights").fetchall()[0][0]
     print(f"flights: {flights:,}")
-    first, last = rss[1][1], rss[-1][1]
-    print(
-        f"RSS MB: start {rss[0][1]:.0f}, after first cycles {first:.0f}, end {last:.0f} "
-        f"(growth {last - first:+.0f} MB over {len(cycles):,} cycles); "
-        f"peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB"
-    )
-    if peer:
+    _print_memory(run.rss)
+    if run.peer:
         print("\npeer: batch stages rerun after a snapshot (no incremental state)")
-        for i, s in peer:
+        for i, s in run.peer:
             ratio = s / max(cycles[i], 1e-9)
             print(f"  after {i:>5} snapshots: {s * 1000:8.0f} ms  vs watcher cycle "
                   f"{cycles[i] * 1000:6.0f} ms  ({ratio:,.0f}×)")  # fmt: skip
+
+
+def _print_memory(rss: list[tuple[int, float, float]]) -> None:
+    """RSS at the start, after warm-up and at the end, and its slope after warm-up (a least
+    squares line through the minute samples), per ten minutes of snapshots."""
+    warm = min(WARM_UP, rss[-1][0] // 3)
+    after = [(c, mb) for c, mb, _ in rss if c >= warm]
+    at_warm = after[0][1] if after else float("nan")
+    slope = float("nan")
+    if len(after) >= 3:
+        x = np.array([c for c, _ in after], float)
+        y = np.array([mb for _, mb in after])
+        slope = float(np.polyfit(x, y, 1)[0]) * 600
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    loads = [load for _, _, load in rss]
+    print(f"RSS MB: start {rss[0][1]:.0f}, after warm-up ({warm} cycles) {at_warm:.0f}, "
+          f"end {rss[-1][1]:.0f}; slope after warm-up {slope:+.1f} MB per 10 min; "
+          f"peak {peak:.0f} MB (with the final catch-up)")  # fmt: skip
+    print(
+        f"load average (1 min) over the run: min {min(loads):.2f}, "
+        f"median {statistics.median(loads):.2f}, max {max(loads):.2f}; now {_load()}"
+    )
 
 
 if __name__ == "__main__":

@@ -151,3 +151,21 @@ def test_replaying_the_same_cycles_raises_nothing_new() -> None:
         ctx = RuleContext(now=end, since=START - timedelta(days=1), ingest_ids=[1, 2, 3, 4, 5])
         assert d.raise_alerts(AlertRules(CONFIG).evaluate(store, ctx), now=end) == []
         assert first
+
+
+def test_extended_flights_stay_incomplete_until_the_flush_makes_them_exact() -> None:
+    with Store.open(":memory:") as store:
+        add_aircraft(store, "15a3c2", registration="RF-76999", type_code="IL76")
+        pipeline = Pipeline(store, CONFIG, near_every_s=0.0, catchup_s=0.0)
+        for part in _parts(30):
+            pipeline.process([insert(store, part)], pc.max(part.column("time")).as_py())
+        assert pipeline.counts["extended"] > 0  # running flights were extended from windows
+        stamp = store.con.execute("SELECT fingerprint FROM flights_build").fetchall()
+        assert stamp == [("incomplete",)]  # their path_km may differ in the last bits
+        pipeline.flush()
+        assert store.con.execute("SELECT count(*) FROM bw_inexact").fetchall() == [(0,)]
+        flights = store.con.execute("SELECT * FROM flights ORDER BY flight_id").fetchall()
+    with Store.open(":memory:") as store:
+        insert(store, ROWS)
+        FlightBuilder().build(store)
+        assert flights == store.con.execute("SELECT * FROM flights ORDER BY flight_id").fetchall()

@@ -5,14 +5,23 @@ Aircraft near a watched base are brought up to date every ``near_every_s`` (10 s
 cannot wait long); the others are remembered and caught up once they have waited ``catchup_s``,
 at most ``catchup_batch`` a cycle, and on ``flush`` (a global feed brings thousands of cruising
 aircraft a second, none of them about to land at a base). Visits are recomputed when flights
-changed.
+changed. ``counts`` says how many aircraft updates were extensions and how many recomputes.
+
+An aircraft still on its last flight has the new positions appended to it from a short window
+(``FlightUpdater.extend``): the cost no longer grows with the flight's length. Such a flight may
+differ from a batch build in the last bits of ``path_km``, so it is recomputed whole on
+``flush`` and the build stays "incomplete" until then.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+
+import duckdb
+import pyarrow as pa
 
 from basewatch.activity import VisitDetector, resolve_base
 from basewatch.config import Config
@@ -35,10 +44,14 @@ class Pipeline:
     store: Store
     config: Config
     updater: FlightUpdater = field(default_factory=FlightUpdater)
-    catchup_s: float = 600.0
-    catchup_batch: int = 50
+    catchup_s: float = 120.0
+    catchup_batch: int = 400
+    #: aircraft recomputed per step of ``flush`` (each step re-reads their whole flights)
+    flush_batch: int = 2_000
     near_every_s: float = 10.0
     near_km: float = NEAR_KM
+    #: append to still-running flights from a short window instead of re-reading them
+    extend: bool = True
 
     def __post_init__(self) -> None:
         self.classifier = Classifier.from_config(self.config)
@@ -47,6 +60,7 @@ class Pipeline:
         self._near_at: datetime | None = None
         self._changed = True
         self._started = False
+        self.counts = {"extended": 0, "recomputed": 0}
 
     def start(self) -> None:
         """Bring the stored flights and classes up to date with what the store holds (a
@@ -55,7 +69,9 @@ class Pipeline:
         self.classifier.ensure(self.store)
         self.store.con.execute(
             "CREATE OR REPLACE TEMP TABLE bw_calls (icao24 VARCHAR, callsign VARCHAR);"
-            "CREATE OR REPLACE TEMP TABLE bw_dirty (icao24 VARCHAR, since TIMESTAMPTZ)"
+            "CREATE OR REPLACE TEMP TABLE bw_dirty (icao24 VARCHAR, since TIMESTAMPTZ);"
+            # aircraft whose last flight was extended (from its start, for the exact recompute)
+            "CREATE OR REPLACE TEMP TABLE bw_inexact (icao24 VARCHAR, since TIMESTAMPTZ)"
         )
         self._started = True
 
@@ -117,8 +133,19 @@ class Pipeline:
         return int(touched)
 
     def flush(self) -> None:
-        """Bring every aircraft's flights up to date (then they equal a batch build)."""
-        self._update("TRUE", {})
+        """Bring every aircraft's flights up to date (then they equal a batch build): those
+        waiting, and the extended flights recomputed whole."""
+        if not self._started:
+            self.start()
+        con = self.store.con
+        con.execute("INSERT INTO bw_dirty SELECT * FROM bw_inexact; DELETE FROM bw_inexact")
+        # in steps of whole aircraft: one read of every position at once would hold them all
+        while con.execute("SELECT count(*) FROM bw_dirty").fetchall()[0][0]:
+            self._update(
+                "icao24 IN (SELECT icao24 FROM bw_dirty ORDER BY icao24 LIMIT $batch)",
+                {"batch": self.flush_batch},
+                extend=False,
+            )
 
     def refresh_visits(self) -> None:
         """Recompute the visits of every base the rules watch."""
@@ -128,20 +155,38 @@ class Pipeline:
             )
         self._changed = False
 
-    def _update(self, where: str, params: dict[str, object]) -> None:
-        """Recompute the flights of the waiting aircraft that ``where`` selects."""
+    def _update(self, where: str, params: dict[str, object], extend: bool = True) -> None:
+        """Bring up to date the flights of the waiting aircraft that ``where`` selects:
+        extended where they only continue, else recomputed."""
         con = self.store.con
-        touched = con.sql(f"SELECT * FROM bw_dirty WHERE {where}", params=params).to_arrow_table()
+        touched = con.sql(
+            f"SELECT icao24, min(since) AS since FROM bw_dirty WHERE {where} GROUP BY icao24",
+            params=params,
+        ).to_arrow_table()
         if not touched.num_rows:
             return
-        con.register("bw_updating", touched)
-        try:
-            con.execute("DELETE FROM bw_dirty WHERE icao24 IN (SELECT icao24 FROM bw_updating)")
-        finally:
-            con.unregister("bw_updating")
-        left = con.execute("SELECT count(*) FROM bw_dirty").fetchall()[0][0]
-        self.updater.update(self.store, touched, complete=left == 0)
         self._changed = True
+        with _registered(con, "bw_updating", touched):
+            con.execute("DELETE FROM bw_dirty WHERE icao24 IN (SELECT icao24 FROM bw_updating)")
+        rest = touched
+        if extend and self.extend:
+            extended, rest = self.updater.extend(self.store, touched)
+            self.counts["extended"] += extended.num_rows
+            if extended.num_rows:
+                with _registered(con, "bw_extended", extended.select(["icao24", "start_time"])):
+                    con.execute(
+                        "INSERT INTO bw_inexact SELECT * FROM bw_extended "
+                        "ANTI JOIN bw_inexact USING (icao24)"
+                    )
+        if not rest.num_rows:
+            return
+        with _registered(con, "bw_updating", rest):  # recomputed whole: exact again
+            con.execute("DELETE FROM bw_inexact WHERE icao24 IN (SELECT icao24 FROM bw_updating)")
+        left = con.execute(
+            "SELECT (SELECT count(*) FROM bw_dirty) + (SELECT count(*) FROM bw_inexact)"
+        ).fetchall()[0][0]
+        self.counts["recomputed"] += rest.num_rows
+        self.updater.update(self.store, rest, complete=left == 0)
 
     def _near_sql(self) -> str:
         terms = [
@@ -150,3 +195,13 @@ class Pipeline:
             if b.lat is not None and b.lon is not None
         ]
         return " OR ".join(terms) or "FALSE"
+
+
+@contextmanager
+def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+    """``table`` visible to ``con``'s SQL as ``name`` for the block."""
+    con.register(name, table)
+    try:
+        yield
+    finally:
+        con.unregister(name)

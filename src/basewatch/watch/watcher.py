@@ -3,6 +3,7 @@ response, so a repeated response counts once), updates the pipeline and raises a
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
@@ -30,7 +31,7 @@ class CycleReport:
     aircraft: int = 0
     alerts: list[Alert] = field(default_factory=list)
     seconds: float = 0.0
-    #: Seconds per stage: poll, ingest, pipeline, rules, alerts.
+    #: Seconds per stage: poll, ingest, pipeline, rules, alerts (and gc when it ran).
     stages: dict[str, float] = field(default_factory=dict)
 
 
@@ -48,10 +49,19 @@ class Watcher:
     lookback: timedelta = timedelta(hours=6)
     silence_s: float = 600.0
     #: DuckDB's buffer pool for the watcher's store: memory stays flat over days of polling.
-    memory_limit: str | None = "2GB"
+    #: DuckDB keeps every block it has read until this limit presses; the cycles read the last
+    #: minutes of positions, so a small pool costs them little (the final flush and big
+    #: queries spill past it).
+    memory_limit: str | None = "256MB"
+    #: A full garbage collection every this many cycles (0: never). Each httpx response is
+    #: garbage in a reference cycle (response ↔ its stream), so its body (megabytes for a
+    #: global snapshot) outlives the cycle until Python's rare full collections: hundreds of
+    #: them were held at once.
+    collect_every: int = 10
     started: datetime | None = None
     last_alert: Alert | None = None
     _recent: deque[tuple[datetime, int]] = field(default_factory=deque)
+    _cycles: int = 0
 
     @classmethod
     def from_config(
@@ -112,6 +122,10 @@ class Watcher:
         clock.lap("alerts")
         if report.alerts:
             self.last_alert = report.alerts[-1]
+        self._cycles += 1
+        if self.collect_every and self._cycles % self.collect_every == 0:
+            gc.collect()
+            clock.lap("gc")
         self._recent.append((now, report.positions))
         while self._recent and now - self._recent[0][0] > timedelta(minutes=1):
             self._recent.popleft()
