@@ -1,7 +1,8 @@
 """The fast paths of the flights build give what the plain ones give: a store clustered by
 aircraft and time (with or without positions ingested since) builds the same flights as one
 never clustered; a head that is not in order is noticed; the vectorised airport rules equal the
-original SQL; the candidate search and the track steps equal their brute-force definitions."""
+original SQL; the candidate search, the track steps, the great-circle distances, the flight
+ids' stamps and the stale-fix runs equal their plain definitions."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from basewatch.flights import geo
 from basewatch.flights.candidates import airport_index, hav_km, near
 from basewatch.flights.endpoints import EndpointFinder
 from basewatch.flights.position_reader import ORDER, merged, sorted_tables, whole_aircraft
-from basewatch.flights.segment import Segmenter
+from basewatch.flights.segment import Segmenter, _utc_stamps
+from basewatch.flights.set_aside import _stale_repeats
+from basewatch.flights.track_columns import TrackColumns
 from basewatch.store.cluster import ARROW_ORDER, cluster_positions, clustered_rows, in_order
 from tests.endpoints_reference import ReferenceEndpoints
 from tests.track_store import insert, shuffled, table
@@ -302,3 +305,72 @@ def test_track_steps_equal_the_equirectangular_definition_bit_for_bit() -> None:
     mean = np.radians(lat[:-1]) + dlat / 2
     plain = geo.EARTH_RADIUS_M * np.hypot(dlat, dlon * np.cos(mean))
     assert np.array_equal(geo.step_m(lat, lon), plain)
+
+
+def test_great_circle_distances_equal_the_sql_formula_bit_for_bit() -> None:
+    """``hav_km`` works in place: the same floats as ``bw_hav_km`` written out plainly."""
+    rng = np.random.default_rng(3)
+    lat1, lon1 = rng.uniform(-90, 90, 20_000), rng.uniform(-180, 180, 20_000)
+    lat2, lon2 = lat1 + rng.normal(0, 0.5, 20_000), lon1 + rng.normal(0, 0.5, 20_000)
+    lat2[::7] = rng.uniform(-90, 90, len(lat2[::7]))
+    cos1, cos2 = np.cos(np.radians(lat1)), np.cos(np.radians(lat2))
+    a = (
+        np.sin(np.radians(lat2 - lat1) / 2) ** 2
+        + cos1 * cos2 * np.sin(np.radians(lon2 - lon1) / 2) ** 2
+    )
+    plain = 2 * 6371.0088 * np.arcsin(np.sqrt(np.minimum(1.0, a)))
+    assert np.array_equal(hav_km(lat1, lon1, lat2, lon2, cos1, cos2), plain)
+
+
+def test_flight_id_stamps_are_those_strftime_writes() -> None:
+    """The flight id's UTC stamp, built as digits, equals Arrow's strftime of the whole second
+    (leap days, year ends, before 1970 and beyond 9999 included)."""
+    rng = np.random.default_rng(4)
+    us = np.concatenate(
+        [
+            rng.integers(0, 253_402_300_799_999_999, 5_000),
+            [0, 951_782_400_000_000, 951_868_799_999_999, 1_735_689_599_999_999],
+        ]
+    )
+    for values in (us, np.array([-5_000_001, 10]), np.array([253_402_300_800_000_000])):
+        whole_s = pc.cast(
+            pa.array(values, pa.timestamp("us", tz="UTC")), pa.timestamp("s", tz="UTC"), safe=False
+        )
+        want = pc.strftime(whole_s, "%Y%m%dT%H%M%SZ")
+        assert _utc_stamps(values).equals(want)
+
+
+def test_stale_fixes_are_found_as_the_run_definition_finds_them() -> None:
+    """Rows repeating their run's first fix with an altitude far from (or absent at) that
+    first row: the same rows as the whole-array definition, on runs of every shape."""
+    rng = np.random.default_rng(8)
+    n = 5_000
+    lat = np.round(rng.normal(50, 0.01, n), 2)  # coarse: many repeated fixes
+    lon = np.where(rng.random(n) < 0.6, 8.0, rng.normal(8, 0.01, n))
+    lat[rng.random(n) < 0.5] = 50.0
+    alt = np.where(rng.random(n) < 0.2, np.nan, rng.choice([0.0, 900.0, 5_000.0], n))
+    t = pa.table(
+        {
+            "icao24": np.repeat(["abc123", "abc124", "abc125"], [2_000, 1, 2_999]),
+            "time": pa.array(np.arange(n) * 1_000_000, pa.timestamp("us", tz="UTC")),
+            "lat": lat,
+            "lon": lon,
+            "alt_baro_ft": pa.array(alt, pa.float64(), mask=np.isnan(alt)),
+            "alt_geom_ft": pa.nulls(n, pa.float64()),
+            "gs_kt": np.full(n, 100.0),
+            "track_deg": np.zeros(n),
+            "vrate_fpm": np.zeros(n),
+            "on_ground": pa.nulls(n, pa.bool_()),
+            "new_leg": pa.nulls(n, pa.bool_()),
+            "callsign": pa.nulls(n, pa.string()),
+        }
+    )
+    c, s = TrackColumns.of(t), Segmenter()
+    same_pos = np.zeros(n, bool)
+    same_pos[1:] = c.same_ac & (np.diff(c.lat) == 0) & (np.diff(c.lon) == 0)
+    base = c.alt[np.maximum.accumulate(np.where(same_pos, 0, np.arange(n)))]
+    with np.errstate(invalid="ignore"):
+        moved = np.abs(c.alt - base) > s.stale_alt_ft
+    want = same_pos & (moved | (np.isnan(base) & ~np.isnan(c.alt)))
+    assert want.sum() > 50 and (~want & same_pos).sum() > 50  # both kinds of repeat occur
+    assert np.array_equal(_stale_repeats(c, s), want)

@@ -44,11 +44,12 @@ __all__ = [
 #: Positions per table handed to the kernel: small enough that its arrays are reused from table
 #: to table (fewer page faults), large enough that per-table overheads stay small.
 BUCKET_POSITIONS = 1_000_000
-#: Segments handed to the airport attribution at once: its fixed costs are per call, and it
-#: runs while the next tables are segmented.
-ATTRIBUTE_SEGMENTS = 50_000
-#: Threads segmenting tables (numpy and DuckDB release the GIL): tables in memory at once are
-#: this many plus the one being read.
+#: Segments handed to the airport attribution at once (a worker's task): its fixed costs are
+#: per call, but smaller batches keep its candidate arrays small (alone, 50,000 at once cost up
+#: to 10-25 % more; in a build within the noise) and leave little of it after the last table.
+ATTRIBUTE_SEGMENTS = 10_000
+#: Threads segmenting tables and attributing airports (numpy and DuckDB release the GIL):
+#: tables in memory at once are this many plus the one being read (and batches of segments).
 WORKERS = 2
 #: Cluster the store first when more than this share of its positions lies outside the
 #: ordered head (sorting them at every build would cost more than one rewrite).
@@ -84,42 +85,56 @@ class FlightBuilder:
     def _flights(
         self, con: duckdb.DuckDBPyConnection, tables: Iterator[pa.Table]
     ) -> tuple[pa.Table, pa.Table]:
-        """Flights (sorted by icao24, start_time) and set-aside positions of ``tables``: tables
-        segmented by worker threads in order, airports attributed here in batches meanwhile."""
-        flights: list[pa.Table] = []
+        """Flights (sorted by icao24, start_time) and set-aside positions of ``tables``: worker
+        threads segment tables in order and attribute airports to batches of their segments,
+        while this thread reads the next tables."""
+        flights: list[Future[pa.Table]] = []
         aside: list[pa.Table] = []
         segments: list[pa.Table] = []
         count = 0
         running: deque[Future[tuple[pa.Table, pa.Table]]] = deque()
+        workers = max(1, self.workers)
 
-        def collect() -> None:
-            nonlocal segments, count
-            f, a = running.popleft().result()
-            segments.append(f)
-            aside.append(a)
-            count += f.num_rows
-            if count >= ATTRIBUTE_SEGMENTS:
-                flights.append(self.endpoints.attribute(con, pa.concat_tables(segments)))
-                segments, count = [], 0
+        with ThreadPoolExecutor(workers) as pool:
 
-        with ThreadPoolExecutor(max(1, self.workers)) as pool:
+            def collect() -> None:
+                nonlocal segments, count
+                f, a = running.popleft().result()
+                segments.append(f)
+                aside.append(a)
+                count += f.num_rows
+                if count >= ATTRIBUTE_SEGMENTS:
+                    batch = pa.concat_tables(segments)
+                    flights.append(pool.submit(self._attribute, con, batch))
+                    segments, count = [], 0
+
             for table in tables:
                 running.append(pool.submit(self.segmenter.segments, table))
-                while len(running) > max(1, self.workers) - 1 and running[0].done():
+                while len(running) > workers - 1 and running[0].done():
                     collect()
-                while len(running) > max(1, self.workers):
+                while len(running) > workers:
                     collect()
             while running:
                 collect()
-        if segments or not flights:  # an empty store: the shapes come from one empty table
-            if not segments:
-                f, a = self.segmenter.segments(_empty_positions(con))
-                segments, aside = [f], [a]
-            flights.append(self.endpoints.attribute(con, pa.concat_tables(segments)))
-        result = pa.concat_tables(flights).sort_by(
+            if segments or not flights:  # an empty store: the shapes come from one empty table
+                if not segments:
+                    f, a = self.segmenter.segments(_empty_positions(con))
+                    segments, aside = [f], [a]
+                flights.append(pool.submit(self._attribute, con, pa.concat_tables(segments)))
+            done = [f.result() for f in flights]
+        result = pa.concat_tables(done).sort_by(
             [("icao24", "ascending"), ("start_time", "ascending")]
         )
         return result, pa.concat_tables(aside).cast(SET_ASIDE_SCHEMA)
+
+    def _attribute(self, con: duckdb.DuckDBPyConnection, segments: pa.Table) -> pa.Table:
+        """``EndpointFinder.attribute`` on a cursor of its own (run by a worker thread)."""
+        cur = con.cursor()
+        try:
+            cur.execute("SET TimeZone = 'UTC'")
+            return self.endpoints.attribute(cur, segments)
+        finally:
+            cur.close()
 
     def ensure(self, store: Store) -> None:
         """Build unless the stored flights come from the same positions and settings."""

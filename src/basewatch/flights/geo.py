@@ -32,15 +32,24 @@ def step_m(lat: Floats, lon: Floats) -> Floats:
 def pair_m(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
     """The equirectangular distance of ``step_m`` between arrays of point pairs. The longitude
     wrap ``(x + 180) % 360 - 180`` leaves ``x + 180`` as it is inside [0, 360), so the (costly)
-    modulo runs only on the steps across the antimeridian."""
-    dlat = np.radians(lat2 - lat1)
-    shifted = lon2 - lon1 + 180.0
-    outside = np.flatnonzero((shifted < 0.0) | (shifted >= 360.0))
+    modulo runs only on the steps across the antimeridian. Computed in place (two temporaries
+    instead of ten: the same operations in the same order, so the same bits)."""
+    dlat = np.subtract(lat2, lat1)
+    np.radians(dlat, out=dlat)
+    dlon = np.subtract(lon2, lon1)
+    dlon += 180.0
+    outside = np.flatnonzero((dlon < 0.0) | (dlon >= 360.0))
     if len(outside):
-        shifted[outside] = shifted[outside] % 360.0
-    dlon = np.radians(shifted - 180.0)
-    mean_lat = np.radians(lat1) + dlat / 2
-    return np.asarray(EARTH_RADIUS_M * np.hypot(dlat, dlon * np.cos(mean_lat)))
+        dlon[outside] = dlon[outside] % 360.0
+    dlon -= 180.0
+    np.radians(dlon, out=dlon)
+    cos_mean = np.radians(lat1)
+    cos_mean += dlat / 2
+    np.cos(cos_mean, out=cos_mean)
+    dlon *= cos_mean
+    np.hypot(dlat, dlon, out=dlat)
+    dlat *= EARTH_RADIUS_M
+    return np.asarray(dlat)
 
 
 def bearing_deg(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:

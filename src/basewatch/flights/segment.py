@@ -182,11 +182,8 @@ def _flights(c: TrackColumns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Int
     # ground-only segments stay as sightings (where an aircraft reappeared); not flights
     keep = (airborne & ~noise & (ends > starts)) | ~airborne
     dropped = np.flatnonzero(~keep)
-    noise_rows = (
-        np.concatenate([np.arange(starts[i], ends[i] + 1) for i in dropped])
-        if len(dropped)
-        else np.zeros(0, np.int64)
-    )
+    span = ends[dropped] - starts[dropped] + 1  # the rows of each dropped leg, in order
+    noise_rows = np.repeat(starts[dropped] - np.cumsum(span) + span, span) + np.arange(span.sum())
     # reduce over every segment first: reduceat spans from one start to the next
     max_alt = np.maximum.reduceat(np.where(np.isnan(c.alt), -np.inf, c.alt), starts)
     starts, ends = starts[keep], ends[keep]
@@ -216,18 +213,55 @@ def _times_at(c: TrackColumns, at: Floats | None) -> pa.Array:
     return pa.array(values, pa.timestamp("us", tz="UTC"), mask=idx < 0)
 
 
+def _utc_stamps(us: Ints) -> pa.Array:
+    """Microseconds since the epoch as "%Y%m%dT%H%M%SZ" strings (the whole second), as
+    ``pc.strftime`` writes them but built as digits in numpy: strftime costs a few µs each."""
+    if len(us) and (us.min() < 0 or us.max() >= 253_402_300_800_000_000):  # outside 1970-9999
+        stamps = pa.array(us, pa.timestamp("us", tz="UTC"))
+        whole_s = pc.cast(stamps, pa.timestamp("s", tz="UTC"), safe=False)
+        return pc.strftime(whole_s, "%Y%m%dT%H%M%SZ")
+    sec = (us // 1_000_000).astype("datetime64[s]")
+    day = sec.astype("datetime64[D]")
+    month = day.astype("datetime64[M]")
+    of_day = (sec - day).astype(np.int64)
+    parts: tuple[tuple[Ints, int] | str, ...] = (
+        (month.astype("datetime64[Y]").astype(np.int64) + 1970, 4),
+        (month.astype(np.int64) % 12 + 1, 2),
+        ((day - month).astype(np.int64) + 1, 2),
+        "T",
+        (of_day // 3600, 2),
+        (of_day // 60 % 60, 2),
+        (of_day % 60, 2),
+        "Z",
+    )
+    chars = np.empty((len(us), 16), np.uint8)
+    col = 0
+    for part in parts:
+        if isinstance(part, str):
+            chars[:, col] = ord(part)
+            col += 1
+            continue
+        value, width = part
+        for k in range(width):  # most significant digit first
+            chars[:, col + k] = ord("0") + value // 10 ** (width - 1 - k) % 10
+        col += width
+    offsets = np.arange(0, 16 * len(us) + 1, 16, dtype=np.int32)
+    return pa.StringArray.from_buffers(len(us), pa.py_buffer(offsets), pa.py_buffer(chars))
+
+
 def _flight_table(c: TrackColumns, starts: Ints, ends: Ints, extra: dict[str, Floats]) -> pa.Table:
     def pick(arr: Floats, at: Ints) -> pa.Array:
         return pa.array(arr[at], pa.float64(), mask=np.isnan(arr[at]))
 
     start_ts = pa.array(c.time[starts], pa.timestamp("us", tz="UTC"))
     icao = c.icao24.take(pa.array(c.orig[starts]))
-    has_call = np.asarray(c.callsign.is_valid())[c.orig] if len(c.time) else np.zeros(0, bool)
+    has_call = np.asarray(c.callsign.is_valid()) if len(c.time) else np.zeros(0, bool)
+    if len(has_call) != len(c.orig):  # rows were set aside: ``orig`` maps the kept ones
+        has_call = has_call[c.orig]
     first_call = _first_valid(has_call, starts, ends) if len(c.time) else starts
     callsign = c.callsign.take(pa.array(c.orig[np.where(first_call >= 0, first_call, 0)]))
     callsign = pc.if_else(pa.array(first_call >= 0), callsign, pa.scalar(None, pa.string()))
-    whole_s = pc.cast(start_ts, pa.timestamp("s", tz="UTC"), safe=False)
-    flight_id = pc.binary_join_element_wise(icao, pc.strftime(whole_s, "%Y%m%dT%H%M%SZ"), "-")
+    flight_id = pc.binary_join_element_wise(icao, _utc_stamps(c.time[starts]), "-")
     cols: dict[str, pa.Array] = {
         "flight_id": flight_id,
         "icao24": icao,

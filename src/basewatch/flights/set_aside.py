@@ -55,13 +55,20 @@ def _stale_repeats(c: TrackColumns, s: Segmenter) -> Bools:
     n = len(c.time)
     same_pos = np.zeros(n, bool)
     same_pos[1:] = c.same_ac & (np.diff(c.lat) == 0) & (np.diff(c.lon) == 0)
-    run_first = np.maximum.accumulate(np.where(same_pos, 0, np.arange(n)))
-    base = c.alt[run_first]
+    out = np.zeros(n, bool)
+    rows = np.flatnonzero(same_pos)  # few: only these rows can be stale
+    if not len(rows):
+        return out
+    # the row that began each run: the last row at or before it not repeating its predecessor
+    starts = np.flatnonzero(~same_pos)
+    base = c.alt[starts[np.searchsorted(starts, rows, "right") - 1]]
+    alt = c.alt[rows]
     with np.errstate(invalid="ignore"):
-        moved = np.abs(c.alt - base) > s.stale_alt_ft
+        moved = np.abs(alt - base) > s.stale_alt_ft
     # or an altitude the fix never had (a ground fix re-sent with a cruise level)
-    appeared = np.isnan(base) & ~np.isnan(c.alt)
-    return np.asarray(same_pos & (moved | appeared))
+    appeared = np.isnan(base) & ~np.isnan(alt)
+    out[rows] = moved | appeared
+    return out
 
 
 def _impossible(c: TrackColumns, i: Ints, j: Ints, s: Segmenter) -> Bools:
