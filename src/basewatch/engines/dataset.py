@@ -33,7 +33,7 @@ from basewatch.errors import StoreError
 from basewatch.identify.registry.merge import rebuild_aircraft
 from basewatch.sources import Blob, ReadOptions, Source
 from basewatch.sources.parallel import read_files
-from basewatch.store import Store
+from basewatch.store import Store, plan, prepared
 from basewatch.store.dedup import TOLERANCE_S
 from basewatch.store.ingest import Ingestor, IngestResult, Progress
 
@@ -61,8 +61,7 @@ class ParquetDataset:
         self, inputs: list[str], fmt: str | None = None, options: ReadOptions | None = None
     ) -> tuple[list[tuple[Blob, Source]], list[str]]:
         """Pair each input with its adapter (as ``Store.plan``)."""
-        with Store.open(":memory:") as scratch:
-            return scratch.plan(inputs, fmt, options)
+        return plan(inputs, fmt, options)
 
     def ingest(
         self,
@@ -75,10 +74,7 @@ class ParquetDataset:
         """Ingest paths (or prepared pairs) into the dataset, batch by batch; one result per
         input, as ``Store.ingest`` gives them."""
         options = options or ReadOptions()
-        paths = [i for i in inputs if isinstance(i, str)]
-        work = [i for i in inputs if not isinstance(i, str)]
-        if paths:
-            work += self.plan(paths, fmt, options)[0]
+        work = prepared(inputs, fmt, options)
         results: list[IngestResult] = []
         with self._locked():
             for batch in self._batches(work):

@@ -28,7 +28,7 @@ from basewatch.flights.position_reader import (
     whole_aircraft,
 )
 from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, Segmenter
-from basewatch.store import Store
+from basewatch.store import Store, transaction
 from basewatch.store.cluster import cluster_positions, clustered_rows, forget_clustering
 
 __all__ = [
@@ -164,20 +164,10 @@ def write_tables(
     con: duckdb.DuckDBPyConnection, flights: pa.Table, aside: pa.Table, stamp: str
 ) -> None:
     """Replace ``flights``, ``set_aside`` and the build's fingerprint in one transaction."""
-    con.execute("BEGIN TRANSACTION")
-    try:
-        con.register("bw_new_flights", flights)
+    with transaction(con, bw_new_flights=flights, bw_new_aside=aside):
         con.execute("CREATE OR REPLACE TABLE flights AS SELECT * FROM bw_new_flights")
-        con.register("bw_new_aside", aside)
         con.execute("CREATE OR REPLACE TABLE set_aside AS SELECT * FROM bw_new_aside")
         con.execute("CREATE OR REPLACE TABLE flights_build AS SELECT ? AS fingerprint", [stamp])
-        con.execute("COMMIT")
-    except BaseException:
-        con.execute("ROLLBACK")
-        raise
-    finally:
-        con.unregister("bw_new_flights")
-        con.unregister("bw_new_aside")
 
 
 def fingerprint(store: Store, builder: FlightBuilder) -> str:

@@ -24,7 +24,7 @@ from basewatch.flights.build import ORDER, FlightBuilder, fingerprint
 from basewatch.flights.geo import KT_TO_MS
 from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, TREND_POINTS, Segmenter
 from basewatch.flights.track_columns import Bools, TrackColumns
-from basewatch.store import Store
+from basewatch.store import Store, transaction
 
 log = logging.getLogger(__name__)
 
@@ -115,28 +115,18 @@ class FlightUpdater:
 
     def _replace(self, store: Store, flights: pa.Table, aside: pa.Table, complete: bool) -> None:
         con = store.con
-        con.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(con, bw_new_flights=flights, bw_new_aside=aside):
             for table, column in (("flights", "start_time"), ("set_aside", "time")):
                 con.execute(
                     f"DELETE FROM {table} t USING bw_cuts c WHERE t.icao24 = c.icao24 "
                     f"AND (c.replace_from IS NULL OR t.{column} >= c.replace_from)"
                 )
-            con.register("bw_new_flights", flights)
-            con.register("bw_new_aside", aside)
             con.execute("INSERT INTO flights SELECT * FROM bw_new_flights")
             con.execute("INSERT INTO set_aside SELECT * FROM bw_new_aside")
             con.execute(
                 "CREATE OR REPLACE TABLE flights_build AS SELECT ? AS fingerprint",
                 [fingerprint(store, self.builder) if complete else "incomplete"],
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("bw_new_flights")
-            con.unregister("bw_new_aside")
 
 
 def _has_table(store: Store, name: str) -> bool:
@@ -317,9 +307,7 @@ class _TailExtension:
 
     def _write(self, flights: pa.Table) -> None:
         con = self.store.con
-        con.execute("BEGIN TRANSACTION")
-        try:
-            con.register("bw_extended", flights)
+        with transaction(con, bw_extended=flights):
             con.execute(
                 "DELETE FROM flights f USING bw_extended e "
                 "WHERE f.icao24 = e.icao24 AND f.start_time = e.start_time"
@@ -328,12 +316,6 @@ class _TailExtension:
             con.execute(
                 "CREATE OR REPLACE TABLE flights_build AS SELECT 'incomplete' AS fingerprint"
             )
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        finally:
-            con.unregister("bw_extended")
 
 
 def _breaks(c: TrackColumns, s: Segmenter) -> Bools:

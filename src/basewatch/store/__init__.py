@@ -6,12 +6,14 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from basewatch.errors import FormatError, StoreError
 from basewatch.sources import Blob, ReadOptions, Source, detect_format, get_source
@@ -23,7 +25,58 @@ from basewatch.store.schema import migrate
 
 DEFAULT_DB = "basewatch.duckdb"
 
-__all__ = ["DEFAULT_DB", "IngestResult", "Store", "default_db_path"]
+__all__ = ["DEFAULT_DB", "IngestResult", "Store", "default_db_path", "plan", "transaction"]
+
+
+@contextmanager
+def transaction(con: duckdb.DuckDBPyConnection, **tables: pa.Table) -> Iterator[None]:
+    """One transaction with ``tables`` registered under their names: committed when the block
+    ends, rolled back when it raises; the names are unregistered either way."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        for name, table in tables.items():
+            con.register(name, table)
+        yield
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        for name in tables:
+            con.unregister(name)
+
+
+def plan(
+    inputs: list[str], fmt: str | None = None, options: ReadOptions | None = None
+) -> tuple[list[tuple[Blob, Source]], list[str]]:
+    """Pair each input with its adapter; named files of unknown format raise FormatError.
+
+    Returns the work and the skipped files (unknown files met while walking folders).
+    """
+    options = options or ReadOptions()
+    forced = get_source(fmt) if fmt else None
+    work: list[tuple[Blob, Source]] = []
+    skipped: list[str] = []
+    errors: list[str] = []
+    for found in discover(inputs, options.since, options.until):
+        try:
+            work.append((found.blob, forced or detect_format(found.blob)))
+        except FormatError as exc:
+            (errors if found.named else skipped).append(str(exc))
+    if errors:
+        raise FormatError("\n".join(errors))
+    return work, skipped
+
+
+def prepared(
+    inputs: Sequence[str | tuple[Blob, Source]], fmt: str | None, options: ReadOptions
+) -> list[tuple[Blob, Source]]:
+    """Inputs as (blob, adapter) pairs: prepared pairs as they are, paths planned."""
+    paths = [i for i in inputs if isinstance(i, str)]
+    work = [i for i in inputs if not isinstance(i, str)]
+    if paths:
+        work += plan(paths, fmt, options)[0]
+    return work
 
 
 def default_db_path() -> str:
@@ -69,23 +122,8 @@ class Store:
     def plan(
         self, inputs: list[str], fmt: str | None = None, options: ReadOptions | None = None
     ) -> tuple[list[tuple[Blob, Source]], list[str]]:
-        """Pair each input with its adapter; named files of unknown format raise FormatError.
-
-        Returns the work and the skipped files (unknown files met while walking folders).
-        """
-        options = options or ReadOptions()
-        forced = get_source(fmt) if fmt else None
-        work: list[tuple[Blob, Source]] = []
-        skipped: list[str] = []
-        errors: list[str] = []
-        for found in discover(inputs, options.since, options.until):
-            try:
-                work.append((found.blob, forced or detect_format(found.blob)))
-            except FormatError as exc:
-                (errors if found.named else skipped).append(str(exc))
-        if errors:
-            raise FormatError("\n".join(errors))
-        return work, skipped
+        """``plan``: the inputs paired with their adapters, and the files skipped."""
+        return plan(inputs, fmt, options)
 
     def ingest(
         self,
@@ -100,10 +138,7 @@ class Store:
         ``workers`` processes read large batches in parallel (default: one per core).
         """
         options = options or ReadOptions()
-        paths = [i for i in inputs if isinstance(i, str)]
-        work = [i for i in inputs if not isinstance(i, str)]
-        if paths:
-            work += self.plan(paths, fmt, options)[0]
+        work = prepared(inputs, fmt, options)
         known = self._known([blob.sha256() for blob, _ in work])
         readings = read_files(work, options, workers, skip=lambda blob: blob.sha256() in known)
         return Ingestor(self.con, progress=progress).run(readings, known)
