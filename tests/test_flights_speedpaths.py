@@ -6,6 +6,8 @@ ids' stamps and the stale-fix runs equal their plain definitions."""
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -18,7 +20,7 @@ from basewatch.flights import geo
 from basewatch.flights.candidates import airport_index, hav_km, near
 from basewatch.flights.endpoints import EndpointFinder
 from basewatch.flights.position_reader import ORDER, merged, sorted_tables, whole_aircraft
-from basewatch.flights.segment import Segmenter, _utc_stamps
+from basewatch.flights.segment import COLUMNS, OutOfOrder, Segmenter, _utc_stamps
 from basewatch.flights.set_aside import _stale_repeats
 from basewatch.flights.track_columns import TrackColumns
 from basewatch.store.cluster import ARROW_ORDER, cluster_positions, clustered_rows, in_order
@@ -189,6 +191,24 @@ def test_in_order_looks_at_address_time_and_the_tie_breakers() -> None:
     assert not in_order(t.take(pa.array([0, 1, 2, 4, 3])))  # NULLS LAST
     assert not in_order(t.take(pa.array([3, 4, 0, 1, 2])))  # addresses
     assert not in_order(t.take(pa.array([1, 0, 2, 3, 4])))  # times
+    # the segmenter's check hands over the columns it holds: the same verdicts
+    for rows in ([0, 1, 2, 3, 4], swap, [0, 1, 2, 4, 3], [3, 4, 0, 1, 2], [1, 0, 2, 3, 4]):
+        u = t.take(pa.array(rows))
+        icao = u.column("icao24").to_pylist()
+        same = np.array([x == y for x, y in itertools.pairwise(icao)])
+        time = np.asarray(u.column("time").cast(pa.int64()).to_numpy(), np.int64)
+        assert in_order(u, same, time) == in_order(u)
+
+
+def test_the_segmenter_refuses_a_table_out_of_order_when_asked() -> None:
+    """``verify_order`` raises ``OutOfOrder`` on a table whose times go back (the build then
+    reads sorted), and changes nothing on a sorted one."""
+    table = PARTS[0].sort_by(ARROW_ORDER).select(list(COLUMNS))
+    flights, _ = Segmenter().segments(table, verify_order=True)
+    assert flights.equals(Segmenter().segments(table)[0])
+    n = table.num_rows
+    with pytest.raises(OutOfOrder):
+        Segmenter().segments(table.take(pa.array([*range(1, n), 0])), verify_order=True)
 
 
 @settings(max_examples=40, deadline=None)

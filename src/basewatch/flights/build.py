@@ -22,12 +22,11 @@ from basewatch.flights.endpoints import EndpointFinder
 from basewatch.flights.position_reader import (
     ORDER,
     SORT_POSITIONS,
-    NotClustered,
     position_tables,
     sorted_tables,
     whole_aircraft,
 )
-from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, Segmenter
+from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, OutOfOrder, Segmenter
 from basewatch.store import Store, transaction
 from basewatch.store.cluster import cluster_positions, clustered_rows, forget_clustering
 
@@ -74,20 +73,25 @@ class FlightBuilder:
         con = store.con
         if self.cluster and needs_clustering(con):
             cluster_positions(con)
+        tables = position_tables(con, self.bucket_positions)
         try:
-            result, aside = self._flights(con, position_tables(con, self.bucket_positions))
-        except NotClustered:
+            result, aside = self._flights(con, tables, verify_order=True)
+        except OutOfOrder:  # the recorded clustering no longer holds: sort
+            tables.close()
             forget_clustering(con)
             result, aside = self._flights(con, sorted_tables(con, self.bucket_positions))
         write_tables(con, result, aside, fingerprint(store, self))
         return result
 
     def _flights(
-        self, con: duckdb.DuckDBPyConnection, tables: Iterator[pa.Table]
+        self,
+        con: duckdb.DuckDBPyConnection,
+        tables: Iterator[pa.Table],
+        verify_order: bool = False,
     ) -> tuple[pa.Table, pa.Table]:
         """Flights (sorted by icao24, start_time) and set-aside positions of ``tables``: worker
-        threads segment tables in order and attribute airports to batches of their segments,
-        while this thread reads the next tables."""
+        threads segment tables in order (checking it when asked) and attribute airports to
+        batches of their segments, while this thread reads the next tables."""
         flights: list[Future[pa.Table]] = []
         aside: list[pa.Table] = []
         segments: list[pa.Table] = []
@@ -109,7 +113,7 @@ class FlightBuilder:
                     segments, count = [], 0
 
             for table in tables:
-                running.append(pool.submit(self.segmenter.segments, table))
+                running.append(pool.submit(self.segmenter.segments, table, verify_order))
                 while len(running) > workers - 1 and running[0].done():
                     collect()
                 while len(running) > workers:

@@ -325,7 +325,7 @@ def _breaks(c: TrackColumns, s: Segmenter) -> Bools:
     bad = c.ground.copy()
     if len(c.time) < 2:
         return bad
-    dt_s = np.diff(c.time) / 1e6
+    dt_s = c.dt / 1e6
     low = (c.alt < s.low_ft) | np.isnan(c.alt) | c.ground
     gap = (dt_s > s.gap_any_s) | ((dt_s > s.gap_low_s) & (low[1:] | low[:-1]))
     same_fix = (np.diff(c.lat) == 0) & (np.diff(c.lon) == 0)

@@ -1,7 +1,8 @@
 """Positions in (icao24, time) order as tables of whole aircraft, sorting only what must be.
 
 A clustered store (``store/cluster.py``) holds an ordered head: it is scanned in physical order
-and its order checked in passing (``NotClustered`` when it is not); the positions ingested since
+(each table's own order is checked by the segmenter from the columns it computes anyway,
+tables' address ranges here; ``OutOfOrder`` when they are not); the positions ingested since
 come from one sorted stream and are merged into the head's tables aircraft by aircraft. A store
 never clustered is read as a few sorted streams (hash buckets of addresses).
 """
@@ -9,14 +10,14 @@ never clustered is read as a few sorted streams (hash buckets of addresses).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 
 import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from basewatch.flights.segment import COLUMNS
-from basewatch.store.cluster import ARROW_ORDER, CLUSTER_ORDER, clustered_rows, in_order
+from basewatch.flights.segment import COLUMNS, OutOfOrder
+from basewatch.store.cluster import ARROW_ORDER, CLUSTER_ORDER, clustered_rows
 
 #: Sort order of the segmenter's input (the store's clustering order).
 ORDER = CLUSTER_ORDER
@@ -25,15 +26,17 @@ ORDER = CLUSTER_ORDER
 SORT_POSITIONS = 12_500_000
 
 
-class NotClustered(Exception):
+class NotClustered(OutOfOrder):
     """The head of ``positions`` recorded as ordered is not (the table changed since)."""
 
 
-def position_tables(con: duckdb.DuckDBPyConnection, rows: int) -> Iterator[pa.Table]:
+def position_tables(con: duckdb.DuckDBPyConnection, rows: int) -> Generator[pa.Table, None, None]:
     """Positions in ``ORDER`` as tables of about ``rows`` positions of whole aircraft.
 
-    Raises ``NotClustered`` (possibly after some tables) when the recorded ordered head is
-    not ordered; the caller starts over with ``sorted_tables``."""
+    Raises ``NotClustered`` (possibly after some tables) when the tables of the recorded
+    ordered head overlap; the order within each table is the consumer's to check
+    (``Segmenter.segments(..., verify_order=True)``). On either, the caller starts over with
+    ``sorted_tables``."""
     head = clustered_rows(con)
     if not head:
         yield from sorted_tables(con, rows)
@@ -109,14 +112,14 @@ def _last_address_start(batches: list[pa.RecordBatch]) -> int:
 
 
 def checked(tables: Iterable[pa.Table]) -> Iterator[pa.Table]:
-    """``tables`` as they come, each one checked to be in ``ORDER`` and to hold addresses after
-    the previous one's (an address in two tables is out of order too)."""
+    """``tables`` as they come, each one checked to hold addresses after the previous one's
+    (an address in two tables is out of order too)."""
     last: str | None = None
     for table in tables:
         if not table.num_rows:
             continue
         first = table.column("icao24")[0].as_py()
-        if (last is not None and first <= last) or not in_order(table):
+        if last is not None and first <= last:
             raise NotClustered("positions recorded as clustered are not in order")
         last = table.column("icao24")[-1].as_py()
         yield table

@@ -17,8 +17,9 @@ import pyarrow.compute as pc
 
 from basewatch.flights.set_aside import SET_ASIDE_SCHEMA, aside_table, set_aside
 from basewatch.flights.track_columns import Bools, Floats, Ints, TrackColumns
+from basewatch.store.cluster import in_order
 
-__all__ = ["COLUMNS", "SET_ASIDE_SCHEMA", "Segmenter"]
+__all__ = ["COLUMNS", "SET_ASIDE_SCHEMA", "OutOfOrder", "Segmenter"]
 
 #: An end's trend is taken over this many positions: 100-ft (Gillham) altitudes 3-5 s apart
 #: often repeat, so the last pair alone says "level" on a 3-degree descent.
@@ -39,6 +40,10 @@ COLUMNS = (
     "new_leg",
     "callsign",
 )
+
+
+class OutOfOrder(ValueError):
+    """A position table handed over as sorted by (icao24, time) is not."""
 
 
 @dataclass(frozen=True)
@@ -63,9 +68,13 @@ class Segmenter:
         segments, aside = self.segments(table)
         return segments.filter(segments.column("airborne")), aside
 
-    def segments(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
-        """Flights and ground-only sightings (``airborne`` false), and the positions set aside."""
+    def segments(self, table: pa.Table, verify_order: bool = False) -> tuple[pa.Table, pa.Table]:
+        """Flights and ground-only sightings (``airborne`` false), and the positions set aside.
+        ``verify_order`` checks the table's order first (from the columns the cut computes
+        anyway) and raises ``OutOfOrder`` when it is not sorted."""
         cols = TrackColumns.of(table)
+        if verify_order and not in_order(table, cols.same_ac, cols.time):
+            raise OutOfOrder("positions handed over as sorted by (icao24, time) are not")
         keep, reasons = set_aside(cols, self)
         aside = aside_table(table, keep, reasons)
         clean = cols if keep.all() else cols.take(np.flatnonzero(keep))
@@ -82,7 +91,7 @@ class Segmenter:
         n = len(c.time)
         if n == 0:
             return np.zeros(0, np.int64)
-        dt = np.diff(c.time) / 1e6
+        dt = c.dt / 1e6
         low = (c.alt < self.low_ft) | np.isnan(c.alt) | c.ground
         gap = (dt > self.gap_any_s) | ((dt > self.gap_low_s) & (low[1:] | low[:-1]))
         cut = np.ones(n, bool)
@@ -110,7 +119,7 @@ class Segmenter:
             return out
         # the pauses of each stop are dt[first..last]
         first, last = run_start[stops], run_end[stops] - 1
-        dt = np.diff(c.time)
+        dt = c.dt
         longest = _reduce(np.maximum, dt, first, last)
         # where each stop's longest pause is: the first row of the stop holding its maximum
         span = last - first + 1
@@ -130,10 +139,11 @@ def _reduce(
     them, which a plain ``reduceat`` over the starts would fold into the previous range)."""
     if not len(starts):
         return np.zeros(0, values.dtype)
-    padded = np.append(values, values[-1:])  # lets the last range end at len(values)
     bounds = np.empty(2 * len(starts), np.int64)
     bounds[0::2], bounds[1::2] = starts, ends + 1
-    return np.asarray(ufunc.reduceat(padded, bounds)[0::2])
+    if bounds[-1] >= len(values):  # a last range to the end: reduceat runs it there alone
+        bounds = bounds[:-1]
+    return np.asarray(ufunc.reduceat(values, bounds)[0::2])
 
 
 def _first_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
@@ -177,7 +187,7 @@ def _flights(c: TrackColumns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Int
     step[starts] = 0.0
     path_km = np.add.reduceat(step, starts) / 1000
     duration = (c.time[ends] - c.time[starts]) / 1e6
-    airborne = np.add.reduceat((~c.ground).astype(np.int64), starts) > 0
+    airborne = np.logical_or.reduceat(~c.ground, starts)
     noise = (duration < s.min_duration_s) & (path_km < s.min_distance_km)
     # ground-only segments stay as sightings (where an aircraft reappeared); not flights
     keep = (airborne & ~noise & (ends > starts)) | ~airborne
@@ -185,7 +195,7 @@ def _flights(c: TrackColumns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Int
     span = ends[dropped] - starts[dropped] + 1  # the rows of each dropped leg, in order
     noise_rows = np.repeat(starts[dropped] - np.cumsum(span) + span, span) + np.arange(span.sum())
     # reduce over every segment first: reduceat spans from one start to the next
-    max_alt = np.maximum.reduceat(np.where(np.isnan(c.alt), -np.inf, c.alt), starts)
+    max_alt = np.fmax.reduceat(c.alt, starts)  # NaN only where no altitude at all
     starts, ends = starts[keep], ends[keep]
     airborne_at = ~c.ground
     first_air = _first_valid(airborne_at, starts, ends)
@@ -273,14 +283,7 @@ def _flight_table(c: TrackColumns, starts: Ints, ends: Ints, extra: dict[str, Fl
         "liftoff_time": _times_at(c, extra.get("liftoff")),
         "touchdown_time": _times_at(c, extra.get("touchdown")),
         "path_km": pa.array(extra.get("path_km", np.zeros(0)), pa.float64()),
-        "max_alt_ft": pick(
-            np.where(
-                np.isinf(extra.get("max_alt_ft", np.zeros(0))),
-                np.nan,
-                extra.get("max_alt_ft", np.zeros(0)),
-            ),
-            np.arange(len(starts)),
-        ),
+        "max_alt_ft": pick(extra.get("max_alt_ft", np.zeros(0)), np.arange(len(starts))),
     }
     has_track = ~np.isnan(c.track)
     track_at = {

@@ -34,7 +34,7 @@ def set_aside(c: TrackColumns, s: Segmenter) -> tuple[Bools, list[tuple[Ints, st
     if n < 2:
         return keep, reasons
     repeat = np.zeros(n, bool)
-    repeat[1:] = c.same_ac & (np.diff(c.time) == 0)
+    repeat[1:] = c.same_ac & (c.dt == 0)
     keep &= ~repeat
     reasons.append((np.flatnonzero(repeat), "duplicate time"))
     stale = _stale_repeats(c, s) & keep
@@ -54,7 +54,11 @@ def _stale_repeats(c: TrackColumns, s: Segmenter) -> Bools:
     the altitude field goes on changing or turns to junk."""
     n = len(c.time)
     same_pos = np.zeros(n, bool)
-    same_pos[1:] = c.same_ac & (np.diff(c.lat) == 0) & (np.diff(c.lon) == 0)
+    # a repeated fix has a zero step (the few zero steps are then compared exactly)
+    still = np.flatnonzero(c.step == 0)
+    same_pos[still + 1] = (
+        c.same_ac[still] & (c.lat[still + 1] == c.lat[still]) & (c.lon[still + 1] == c.lon[still])
+    )
     out = np.zeros(n, bool)
     rows = np.flatnonzero(same_pos)  # few: only these rows can be stale
     if not len(rows):
@@ -86,12 +90,10 @@ def _spoofed(c: TrackColumns, s: Segmenter) -> Bools:
     out = np.zeros(n, bool)
     if n < 3:
         return out
-    dt = np.maximum(np.diff(c.time) / 1e6, 0.5)
-    edge = np.zeros(n, bool)  # edge[i]: the step from i-1 to i is impossible
-    edge[1:] = (
-        c.same_ac & (c.step > s.spoof_min_km * 1000) & (c.step / dt > s.max_speed_kt * KT_TO_MS)
-    )
-    e = np.flatnonzero(edge)
+    # edge e: the step from e - 1 to e is impossible (only long steps need their speed)
+    long = np.flatnonzero(c.same_ac & (c.step > s.spoof_min_km * 1000))
+    dt = np.maximum(c.dt[long] / 1e6, 0.5)
+    e = long[c.step[long] / dt > s.max_speed_kt * KT_TO_MS] + 1
     if not len(e):
         return out
     track_start = np.flatnonzero(np.concatenate(([True], ~c.same_ac)))

@@ -3,7 +3,7 @@ Arrow and reached through ``orig``, step distances kept where rows stay neighbou
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,6 @@ class TrackColumns:
     icao24: pa.Array
     callsign: pa.Array
     orig: Ints
-    ac: Ints
     time: Ints
     lat: Floats
     lon: Floats
@@ -44,12 +43,23 @@ class TrackColumns:
     new_leg: Bools
     same_ac: Bools
     step: Floats
+    #: µs from each row to the next (n - 1 values), which most rules look at
+    dt: Ints
+    _ac: Ints | None = field(default=None, repr=False)
+
+    @property
+    def ac(self) -> Ints:
+        """Aircraft number of each row (0, 1, ... in order): counted on first use, as most
+        tables never need it."""
+        if self._ac is None:
+            n = len(self.time)
+            self._ac = (
+                np.concatenate(([0], np.cumsum(~self.same_ac))) if n else np.zeros(0, np.int64)
+            )
+        return self._ac
 
     @classmethod
     def of(cls, t: pa.Table) -> TrackColumns:
-        def num(name: str) -> Floats:
-            return np.asarray(t.column(name).to_numpy(zero_copy_only=False), dtype=np.float64)
-
         def flag(name: str) -> Bools:
             arr = pc.fill_null(t.column(name), False)
             return np.asarray(arr.to_numpy(zero_copy_only=False), dtype=bool)
@@ -61,9 +71,8 @@ class TrackColumns:
             same = np.asarray(
                 pc.equal(icao.slice(1), icao.slice(0, n - 1)).to_numpy(zero_copy_only=False), bool
             )
-        baro = num("alt_baro_ft")
-        alt = np.where(np.isnan(baro), num("alt_geom_ft"), baro)
-        gs = num("gs_kt")
+        alt = floats(pc.coalesce(t.column("alt_baro_ft"), t.column("alt_geom_ft")))
+        gs = floats(t.column("gs_kt"))
         on_ground = flag("on_ground")
         unknown = np.asarray(t.column("on_ground").is_null().to_numpy(zero_copy_only=False), bool)
         # real on-ground flags are noisy: trust them only at landing-roll speeds and not high;
@@ -71,30 +80,31 @@ class TrackColumns:
         ground = (on_ground & ~(gs > GROUND_MAX_KT) & ~(alt > 15_000.0)) | (
             unknown & (alt <= 0) & (gs <= 50)
         )
-        lat, lon = num("lat"), num("lon")
+        lat, lon = floats(t.column("lat")), floats(t.column("lon"))
+        time = np.asarray(t.column("time").cast(pa.int64()).to_numpy(), dtype=np.int64)
         return cls(
             icao24=icao,
             callsign=t.column("callsign").combine_chunks(),
             orig=np.arange(n),
-            ac=np.concatenate(([0], np.cumsum(~same))) if n else np.zeros(0, np.int64),
-            time=np.asarray(t.column("time").cast(pa.int64()).to_numpy(), dtype=np.int64),
+            time=time,
             lat=lat,
             lon=lon,
             alt=alt,
             gs=gs,
-            track=num("track_deg"),
-            vrate=num("vrate_fpm"),
+            track=floats(t.column("track_deg")),
+            vrate=floats(t.column("vrate_fpm")),
             on_ground=on_ground,
             ground=ground,
             new_leg=flag("new_leg"),
             same_ac=same,
             step=step_m(lat, lon) if n > 1 else np.zeros(0),
+            dt=np.diff(time),
         )
 
     def take(self, idx: Ints) -> TrackColumns:
         """The rows at ``idx`` (sorted); neighbours' steps are kept where rows stay adjacent."""
         ac = self.ac[idx]
-        lat, lon = self.lat[idx], self.lon[idx]
+        lat, lon, time = self.lat[idx], self.lon[idx], self.time[idx]
         step = np.zeros(max(len(idx) - 1, 0))
         if len(idx) > 1:
             adjacent = idx[1:] == idx[:-1] + 1
@@ -106,8 +116,7 @@ class TrackColumns:
             icao24=self.icao24,
             callsign=self.callsign,
             orig=self.orig[idx],
-            ac=ac,
-            time=self.time[idx],
+            time=time,
             lat=lat,
             lon=lon,
             alt=self.alt[idx],
@@ -119,7 +128,16 @@ class TrackColumns:
             new_leg=self.new_leg[idx],
             same_ac=ac[1:] == ac[:-1],
             step=step,
+            dt=np.diff(time),
+            _ac=ac,
         )
+
+
+def floats(column: pa.ChunkedArray | pa.Array) -> Floats:
+    """A numeric column as float64 with NaN for nulls (Arrow casts and fills in one pass each;
+    numpy's own null handling costs several)."""
+    filled = pc.fill_null(pc.cast(column, pa.float64()), np.nan)
+    return np.asarray(filled.to_numpy(), np.float64)
 
 
 def _pair_steps(lat: Floats, lon: Floats, at: Ints) -> Floats:

@@ -13,6 +13,7 @@ from itertools import pairwise
 
 import duckdb
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -113,20 +114,27 @@ def physically_ordered(con: duckdb.DuckDBPyConnection, batch_rows: int = 1_000_0
         cur.close()
 
 
-def in_order(table: pa.Table) -> bool:
+def in_order(
+    table: pa.Table,
+    same: npt.NDArray[np.bool_] | None = None,
+    time: npt.NDArray[np.int64] | None = None,
+) -> bool:
     """True when ``table``'s rows are in ``ORDER``: numpy over address and time, and over the
-    tie-breakers only where address and time repeat."""
+    tie-breakers only where address and time repeat. ``same`` (row i + 1 has row i's address)
+    and ``time`` (as int64) may come from a caller that already holds them."""
     n = table.num_rows
     if n < 2:
         return True
     icao = table.column("icao24")
     a, b = icao.slice(0, n - 1), icao.slice(1)
-    same = np.asarray(pc.equal(b, a).to_numpy(zero_copy_only=False), bool)
+    if same is None:
+        same = np.asarray(pc.equal(b, a).to_numpy(zero_copy_only=False), bool)
     change = pa.array(np.flatnonzero(~same))  # where the address changes, it must grow
     if pc.any(pc.less_equal(b.take(change), a.take(change))).as_py():
         return False
-    t = np.asarray(table.column("time").cast(pa.int64()).to_numpy(), np.int64)
-    dt = np.diff(t)
+    if time is None:
+        time = np.asarray(table.column("time").cast(pa.int64()).to_numpy(), np.int64)
+    dt = np.diff(time)
     if (same & (dt < 0)).any():
         return False
     tied = np.flatnonzero(same & (dt == 0))
