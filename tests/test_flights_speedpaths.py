@@ -20,7 +20,16 @@ from basewatch.flights import geo
 from basewatch.flights.candidates import airport_index, hav_km, near
 from basewatch.flights.endpoints import EndpointFinder
 from basewatch.flights.position_reader import ORDER, merged, sorted_tables, whole_aircraft
-from basewatch.flights.segment import COLUMNS, OutOfOrder, Segmenter, _utc_stamps
+from basewatch.flights.segment import (
+    COLUMNS,
+    OutOfOrder,
+    Segmenter,
+    _first_valid,
+    _first_valid_dense,
+    _last_valid,
+    _last_valid_dense,
+    _utc_stamps,
+)
 from basewatch.flights.set_aside import _stale_repeats
 from basewatch.flights.track_columns import TrackColumns
 from basewatch.store.cluster import ARROW_ORDER, cluster_positions, clustered_rows, in_order
@@ -314,19 +323,22 @@ def test_airports_near_a_point_are_those_a_brute_force_finds() -> None:
 
 
 def test_track_steps_equal_the_equirectangular_definition_bit_for_bit() -> None:
-    """``geo.step_m`` wraps longitudes only where a step crosses the antimeridian: the same
-    floats as the plain ``(dlon + 180) % 360 - 180`` formula on every step (cosine in single
-    precision), within 3e-6 of the double-precision ``hypot``."""
+    """``geo.step_m`` is the plain formula (degrees, longitude steps wrapped into ±180°,
+    cosine of the mean latitude in single precision) bit for bit, and within 3e-6 of the
+    double-precision ``hypot`` in radians."""
     rng = np.random.default_rng(2)
     lat = rng.uniform(-89, 89, 20_000)
     lon = rng.uniform(-180, 180, 20_000)
     lon[::5], lon[1::5], lon[2::11] = 179.9999, -179.9999, 180.0
-    dlat = np.radians(lat[1:] - lat[:-1])
-    dlon = np.radians((lon[1:] - lon[:-1] + 180.0) % 360.0 - 180.0)
-    mean = np.radians(lat[:-1]).astype(np.float32) + (dlat / 2).astype(np.float32)
-    plain = geo.EARTH_RADIUS_M * np.sqrt(dlat**2 + (dlon * np.cos(mean)) ** 2)
+    dlat = lat[1:] - lat[:-1]
+    step = lon[1:] - lon[:-1]
+    dlon = np.where(np.abs(step) > 180, (step + 180.0) % 360.0 - 180.0, step)
+    assert (np.abs(step) > 180).sum() > 1000  # many steps cross the antimeridian
+    mean = (lat[:-1].astype(np.float32) + lat[1:].astype(np.float32)) * np.float32(np.pi / 360)
+    plain = np.sqrt(dlat**2 + (dlon * np.cos(mean)) ** 2) * (geo.EARTH_RADIUS_M * np.pi / 180)
     assert np.array_equal(geo.step_m(lat, lon), plain)
-    double = geo.EARTH_RADIUS_M * np.hypot(dlat, dlon * np.cos(np.radians(lat[:-1]) + dlat / 2))
+    rlat, rlon = np.radians(dlat), np.radians(dlon)
+    double = geo.EARTH_RADIUS_M * np.hypot(rlat, rlon * np.cos(np.radians(lat[:-1]) + rlat / 2))
     assert np.allclose(plain, double, rtol=3e-6, atol=0)  # worst near the poles
 
 
@@ -397,3 +409,30 @@ def test_stale_fixes_are_found_as_the_run_definition_finds_them() -> None:
     want = same_pos & (moved | (np.isnan(base) & ~np.isnan(c.alt)))
     assert want.sum() > 50 and (~want & same_pos).sum() > 50  # both kinds of repeat occur
     assert np.array_equal(_stale_repeats(c, s), want)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.booleans(), min_size=1, max_size=60), st.data())
+def test_first_and_last_valid_rows_are_those_a_scan_finds(
+    flags: list[bool], data: st.DataObject
+) -> None:
+    """Per segment, the first and last row where a mask holds (-1 where none): the dense path
+    (mostly true masks) and the sparse one agree with a plain scan."""
+    valid = np.array(flags)
+    n = len(valid)
+    cuts = sorted(data.draw(st.sets(st.integers(1, n - 1), max_size=n - 1)) if n > 1 else [])
+    starts = np.array([0, *cuts], np.int64)
+    ends = np.append(starts[1:], n) - 1
+    keep = np.array(data.draw(st.lists(st.booleans(), min_size=len(starts), max_size=len(starts))))
+    starts, ends = starts[keep], ends[keep]  # segments may leave rows out between them
+    want_first = [
+        next((i for i in range(a, b + 1) if valid[i]), -1)
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    want_last = [
+        next((i for i in range(b, a - 1, -1) if valid[i]), -1)
+        for a, b in zip(starts, ends, strict=True)
+    ]
+    for first, last in ((_first_valid, _last_valid), (_first_valid_dense, _last_valid_dense)):
+        assert first(valid, starts, ends).tolist() == want_first
+        assert last(valid, starts, ends).tolist() == want_last

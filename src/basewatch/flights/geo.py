@@ -30,29 +30,29 @@ def step_m(lat: Floats, lon: Floats) -> Floats:
 
 
 def pair_m(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:
-    """The equirectangular distance of ``step_m`` between arrays of point pairs. The longitude
-    wrap ``(x + 180) % 360 - 180`` leaves ``x + 180`` as it is inside [0, 360), so the (costly)
-    modulo runs only on the steps across the antimeridian. The cosine of the mean latitude is
-    taken in single precision (distances within 3e-6, eleven times cheaper) and the norm as a
-    plain square root (``hypot`` guards against overflows a step cannot have); in place."""
+    """The equirectangular distance of ``step_m`` between arrays of point pairs, in degrees
+    scaled to metres at the end. Longitude differences beyond ±180° (steps across the
+    antimeridian, few) are wrapped alone; the cosine of the mean latitude is taken in single
+    precision (distances within 3e-6, eleven times cheaper); in place, two temporaries."""
     dlat = np.subtract(lat2, lat1)
-    np.radians(dlat, out=dlat)
     dlon = np.subtract(lon2, lon1)
-    dlon += 180.0
-    outside = np.flatnonzero((dlon < 0.0) | (dlon >= 360.0))
-    if len(outside):
-        dlon[outside] = dlon[outside] % 360.0
-    dlon -= 180.0
-    np.radians(dlon, out=dlon)
-    mean = np.radians(lat1).astype(np.float32)
-    mean += (dlat / 2).astype(np.float32)
+    wrap = np.flatnonzero(np.abs(dlon) > 180.0)
+    if len(wrap):
+        dlon[wrap] = (dlon[wrap] + 180.0) % 360.0 - 180.0
+    mean = np.add(lat1, lat2, dtype=np.float32)
+    mean *= _HALF_RADIAN
     dlon *= np.cos(mean, out=mean)
     dlat *= dlat
     dlon *= dlon
     dlat += dlon
     np.sqrt(dlat, out=dlat)
-    dlat *= EARTH_RADIUS_M
+    dlat *= _M_PER_DEGREE
     return np.asarray(dlat)
+
+
+#: Degrees of a latitude sum to radians of their mean; metres per degree of great circle.
+_HALF_RADIAN = np.float32(np.pi / 360)
+_M_PER_DEGREE = EARTH_RADIUS_M * np.pi / 180
 
 
 def bearing_deg(lat1: Floats, lon1: Floats, lat2: Floats, lon2: Floats) -> Floats:

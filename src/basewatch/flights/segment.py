@@ -148,6 +148,8 @@ def _reduce(
 
 def _first_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
     """Per segment, the index of its first row where ``valid`` holds, or -1."""
+    if 2 * np.count_nonzero(valid) > len(valid):
+        return _first_valid_dense(valid, starts, ends)
     idx = np.flatnonzero(valid)
     if not len(idx):
         return np.full(len(starts), -1, np.int64)
@@ -158,12 +160,43 @@ def _first_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
 
 def _last_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
     """Per segment, the index of its last row where ``valid`` holds, or -1."""
+    if 2 * np.count_nonzero(valid) > len(valid):
+        return _last_valid_dense(valid, starts, ends)
     idx = np.flatnonzero(valid)
     if not len(idx):
         return np.full(len(starts), -1, np.int64)
     pos = np.searchsorted(idx, ends, "right") - 1
     last = idx[np.maximum(pos, 0)]
     return np.asarray(np.where((pos >= 0) & (last >= starts), last, -1), np.int64)
+
+
+def _first_valid_dense(valid: Bools, starts: Ints, ends: Ints) -> Ints:
+    """``_first_valid`` for a mostly true ``valid``: a start that is not valid opens a run of
+    invalid rows, and the row after that run is the first valid one (runs found among the
+    few invalid rows, not the many valid ones)."""
+    bad = np.flatnonzero(~valid)
+    at = np.asarray(starts, np.int64).copy()
+    pos = np.searchsorted(bad, starts)
+    hit = np.flatnonzero(pos < len(bad))
+    hit = hit[bad[pos[hit]] == starts[hit]]
+    if len(hit):
+        run_last = np.append(np.flatnonzero(np.diff(bad) != 1), len(bad) - 1)
+        at[hit] = bad[run_last[np.searchsorted(run_last, pos[hit])]] + 1
+    return np.asarray(np.where(at <= ends, at, -1), np.int64)
+
+
+def _last_valid_dense(valid: Bools, starts: Ints, ends: Ints) -> Ints:
+    """``_last_valid`` for a mostly true ``valid``: the row before the run of invalid rows
+    that an invalid end closes."""
+    bad = np.flatnonzero(~valid)
+    at = np.asarray(ends, np.int64).copy()
+    pos = np.searchsorted(bad, ends)
+    hit = np.flatnonzero(pos < len(bad))
+    hit = hit[bad[pos[hit]] == ends[hit]]
+    if len(hit):
+        run_first = np.append(0, np.flatnonzero(np.diff(bad) != 1) + 1)
+        at[hit] = bad[run_first[np.searchsorted(run_first, pos[hit], "right") - 1]] - 1
+    return np.asarray(np.where(at >= starts, at, -1), np.int64)
 
 
 def _trend(c: TrackColumns, at: Ints, other: Ints) -> Floats:
