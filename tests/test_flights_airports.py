@@ -305,3 +305,14 @@ def test_noisy_on_ground_flags_in_cruise_do_not_make_a_stop(store: Store) -> Non
     t.on_ground = False
     t.cruise(to="HLLB", stop_km=150).descend(3_000, toward="HLLB").land("HLLB").taxi(2)
     assert _ends(_flights(store, t)) == [("OSLK", "HLLB")]
+
+
+def test_the_airport_table_read_by_arrow_is_what_airportsdata_loads() -> None:
+    """The Arrow read of airportsdata's CSV (the fast path) holds exactly the rows, values and
+    order of ``airportsdata.load("ICAO")``."""
+    from basewatch.flights.airports import _loaded, _read_csv
+
+    fast = _read_csv()
+    assert fast is not None  # the installed airportsdata's layout is known
+    assert fast.num_rows > 25_000
+    assert fast.equals(_loaded().combine_chunks())

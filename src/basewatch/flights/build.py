@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import duckdb
 import pyarrow as pa
 
+from basewatch.flights.candidates import airport_index
 from basewatch.flights.endpoints import EndpointFinder
 from basewatch.flights.position_reader import (
     ORDER,
@@ -75,6 +76,7 @@ class FlightBuilder:
         con = store.con
         if self.cluster and needs_clustering(con):
             cluster_positions(con)
+        airport_index()  # once, before the workers need it
         tables = position_tables(con, self.bucket_positions)
         try:
             result, aside = self._flights(con, tables, verify_order=True)

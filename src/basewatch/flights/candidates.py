@@ -3,6 +3,7 @@ longitude, then the great-circle distance of the SQL rules (``bw_hav_km``) on wh
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from functools import cache
 
@@ -66,9 +67,18 @@ class AirportIndex:
         )
 
 
-@cache
+_INDEX_LOCK = threading.Lock()
+
+
 def airport_index() -> AirportIndex:
-    """The index over all of airportsdata, built once per process."""
+    """The index over all of airportsdata, built once per process: worker threads asking at
+    once wait for the one build instead of each making its own."""
+    with _INDEX_LOCK:
+        return _airport_index()
+
+
+@cache
+def _airport_index() -> AirportIndex:
     return AirportIndex.of(airport_table())
 
 
