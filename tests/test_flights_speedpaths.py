@@ -7,6 +7,7 @@ ids' stamps and the stale-fix runs equal their plain definitions."""
 from __future__ import annotations
 
 import itertools
+import math
 
 import numpy as np
 import pyarrow as pa
@@ -19,6 +20,7 @@ from basewatch import FlightBuilder, Store
 from basewatch.flights import geo
 from basewatch.flights.candidates import airport_index, hav_km, near
 from basewatch.flights.endpoints import EndpointFinder
+from basewatch.flights.geo import KT_TO_MS
 from basewatch.flights.position_reader import ORDER, merged, sorted_tables, whole_aircraft
 from basewatch.flights.segment import (
     COLUMNS,
@@ -28,9 +30,10 @@ from basewatch.flights.segment import (
     _first_valid_dense,
     _last_valid,
     _last_valid_dense,
+    _step_sums,
     _utc_stamps,
 )
-from basewatch.flights.set_aside import _stale_repeats
+from basewatch.flights.set_aside import _stale_repeats, too_fast
 from basewatch.flights.track_columns import TrackColumns
 from basewatch.store.cluster import ARROW_ORDER, cluster_positions, clustered_rows, in_order
 from tests.endpoints_reference import ReferenceEndpoints
@@ -205,8 +208,8 @@ def test_in_order_looks_at_address_time_and_the_tie_breakers() -> None:
         u = t.take(pa.array(rows))
         icao = u.column("icao24").to_pylist()
         same = np.array([x == y for x, y in itertools.pairwise(icao)])
-        time = np.asarray(u.column("time").cast(pa.int64()).to_numpy(), np.int64)
-        assert in_order(u, same, time) == in_order(u)
+        dt = np.diff(np.asarray(u.column("time").cast(pa.int64()).to_numpy(), np.int64))
+        assert in_order(u, same, dt) == in_order(u)
 
 
 def test_the_segmenter_refuses_a_table_out_of_order_when_asked() -> None:
@@ -436,3 +439,50 @@ def test_first_and_last_valid_rows_are_those_a_scan_finds(
     for first, last in ((_first_valid, _last_valid), (_first_valid_dense, _last_valid_dense)):
         assert first(valid, starts, ends).tolist() == want_first
         assert last(valid, starts, ends).tolist() == want_last
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.floats(0, 1e6), min_size=0, max_size=60), st.data())
+def test_step_sums_are_each_segments_own_steps(steps: list[float], data: st.DataObject) -> None:
+    """A segment's path is the sum of the steps between its rows (none for one row), the
+    last segments included: against a plain sum per segment."""
+    step = np.array(steps)
+    n = len(step) + 1
+    cuts = sorted(data.draw(st.sets(st.integers(1, n - 1), max_size=n - 1)) if n > 1 else [])
+    starts = np.array([0, *cuts], np.int64)
+    ends = np.append(starts[1:], n) - 1
+    want = [math.fsum(step[a:b]) for a, b in zip(starts, ends, strict=True)]
+    assert np.allclose(_step_sums(step, starts, ends), want, rtol=1e-12, atol=0)
+
+
+def test_too_fast_is_the_implied_speed_rule() -> None:
+    """``too_fast`` (distance against the distance allowed) flags the steps whose implied speed
+    (at least half a second a step) exceeds the limit and that are long enough, within one
+    aircraft: the division the rule is written as, on tracks with many of each."""
+    rng = np.random.default_rng(7)
+    n = 50_000
+    t = pa.table(
+        {
+            "icao24": np.repeat(["a", "b", "c", "d"], n // 4),
+            "time": pa.array(
+                np.cumsum(rng.integers(0, 20_000_000, n)), pa.timestamp("us", tz="UTC")
+            ),
+            "lat": 40 + np.cumsum(rng.normal(0, 0.05, n)),
+            "lon": np.cumsum(rng.normal(0, 0.05, n)),
+            "alt_baro_ft": pa.array(rng.integers(0, 40_000, n), pa.int32()),
+            "alt_geom_ft": pa.array([None] * n, pa.int32()),
+            "gs_kt": pa.array(rng.uniform(0, 500, n), pa.float32()),
+            "track_deg": pa.array(rng.uniform(0, 360, n), pa.float32()),
+            "vrate_fpm": pa.array(rng.uniform(-2000, 2000, n), pa.float32()),
+            "on_ground": pa.array([False] * n),
+            "new_leg": pa.array([None] * n, pa.bool_()),
+            "callsign": pa.array([None] * n, pa.string()),
+        }
+    )
+    c = TrackColumns.of(t)
+    s = Segmenter()
+    seconds = np.maximum(c.dt / 1e6, 0.5)
+    want = c.same_ac & (c.step > s.spoof_min_km * 1000) & (c.step / seconds > 1000 * KT_TO_MS)
+    got = too_fast(c, s)
+    assert np.array_equal(got, want)
+    assert 100 < want.sum() < len(want) - 100  # both kinds, and aircraft changes in between

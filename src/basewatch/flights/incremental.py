@@ -21,8 +21,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from basewatch.flights.build import ORDER, FlightBuilder, fingerprint
-from basewatch.flights.geo import KT_TO_MS
 from basewatch.flights.segment import COLUMNS, SET_ASIDE_SCHEMA, TREND_POINTS, Segmenter
+from basewatch.flights.set_aside import too_fast
 from basewatch.flights.track_columns import Bools, TrackColumns
 from basewatch.store import Store, transaction
 
@@ -265,7 +265,7 @@ class _TailExtension:
         last_old = np.full(groups, -1, np.int64)
         np.maximum.at(last_old, c.ac[~new], c.time[~new])
         first_row = np.searchsorted(c.ac, np.arange(groups))
-        icao = c.icao24.take(pa.array(c.orig[first_row]))
+        icao = c.icao24.take(pa.array(c.source(first_row)))
         ends = pc.index_in(icao, tails.column("icao24").combine_chunks())
         end_us = tails.column("end_time").cast(pa.int64()).take(ends).to_numpy()
         ok = (bad_n == 0) & (old_n > TREND_POINTS) & (new_n > 0) & (last_old == end_us)
@@ -329,10 +329,7 @@ def _breaks(c: TrackColumns, s: Segmenter) -> Bools:
     low = (c.alt < s.low_ft) | np.isnan(c.alt) | c.ground
     gap = (dt_s > s.gap_any_s) | ((dt_s > s.gap_low_s) & (low[1:] | low[:-1]))
     same_fix = (np.diff(c.lat) == 0) & (np.diff(c.lon) == 0)
-    jump = (c.step > s.spoof_min_km * 1000) & (
-        c.step / np.maximum(dt_s, 0.5) > s.max_speed_kt * KT_TO_MS
-    )
-    pair = (dt_s <= 0) | same_fix | gap | c.new_leg[1:] | jump
+    pair = (dt_s <= 0) | same_fix | gap | c.new_leg[1:] | too_fast(c, s)
     bad[1:] |= c.same_ac & pair
     return bad
 

@@ -73,7 +73,7 @@ class Segmenter:
         ``verify_order`` checks the table's order first (from the columns the cut computes
         anyway) and raises ``OutOfOrder`` when it is not sorted."""
         cols = TrackColumns.of(table)
-        if verify_order and not in_order(table, cols.same_ac, cols.time):
+        if verify_order and not in_order(table, cols.same_ac, cols.dt):
             raise OutOfOrder("positions handed over as sorted by (icao24, time) are not")
         keep, reasons = set_aside(cols, self)
         aside = aside_table(table, keep, reasons)
@@ -82,7 +82,7 @@ class Segmenter:
         flights, noise_rows = _flights(clean, starts, self)
         if len(noise_rows):
             why = f"noise leg (< {self.min_duration_s:.0f} s and < {self.min_distance_km:g} km)"
-            noise = [(clean.orig[noise_rows], why)]
+            noise = [(clean.source(noise_rows), why)]
             aside = pa.concat_tables([aside, aside_table(table, keep, noise)])
         return flights, aside
 
@@ -144,6 +144,22 @@ def _reduce(
     if bounds[-1] >= len(values):  # a last range to the end: reduceat runs it there alone
         bounds = bounds[:-1]
     return np.asarray(ufunc.reduceat(values, bounds)[0::2])
+
+
+def _step_sums(step: Floats, starts: Ints, ends: Ints) -> Floats:
+    """Per segment, the sum of its steps (step j joins rows j and j + 1: steps starts..ends-1),
+    0 for a one-row segment; reduced in place over ``step`` (no zero-padded copy)."""
+    if not len(starts):
+        return np.zeros(0)
+    bounds = np.empty(2 * len(starts), np.int64)
+    bounds[0::2], bounds[1::2] = starts, ends
+    sums = np.zeros(len(starts))
+    # bounds do not decrease: those past the last step are dropped (the range before runs on
+    # to the end, as it should)
+    cut = int(np.searchsorted(bounds, len(step)))
+    if cut:
+        sums[: (cut + 1) // 2] = np.add.reduceat(step, bounds[:cut])[0::2]
+    return np.where(ends > starts, sums, 0.0)
 
 
 def _first_valid(valid: Bools, starts: Ints, ends: Ints) -> Ints:
@@ -215,10 +231,7 @@ def _flights(c: TrackColumns, starts: Ints, s: Segmenter) -> tuple[pa.Table, Int
         empty = np.zeros(0, np.int64)
         return _flight_table(c, empty, empty, {}), empty
     ends = np.append(starts[1:], n) - 1
-    step = np.zeros(n)
-    step[1:] = c.step
-    step[starts] = 0.0
-    path_km = np.add.reduceat(step, starts) / 1000
+    path_km = _step_sums(c.step, starts, ends) / 1000
     duration = (c.time[ends] - c.time[starts]) / 1e6
     airborne = np.logical_or.reduceat(~c.ground, starts)
     noise = (duration < s.min_duration_s) & (path_km < s.min_distance_km)
@@ -297,12 +310,12 @@ def _flight_table(c: TrackColumns, starts: Ints, ends: Ints, extra: dict[str, Fl
         return pa.array(arr[at], pa.float64(), mask=np.isnan(arr[at]))
 
     start_ts = pa.array(c.time[starts], pa.timestamp("us", tz="UTC"))
-    icao = c.icao24.take(pa.array(c.orig[starts]))
+    icao = c.icao24.take(pa.array(c.source(starts)))
     has_call = np.asarray(c.callsign.is_valid()) if len(c.time) else np.zeros(0, bool)
-    if len(has_call) != len(c.orig):  # rows were set aside: ``orig`` maps the kept ones
+    if c.orig is not None:  # rows were set aside: ``orig`` maps the kept ones
         has_call = has_call[c.orig]
     first_call = _first_valid(has_call, starts, ends) if len(c.time) else starts
-    callsign = c.callsign.take(pa.array(c.orig[np.where(first_call >= 0, first_call, 0)]))
+    callsign = c.callsign.take(pa.array(c.source(np.where(first_call >= 0, first_call, 0))))
     callsign = pc.if_else(pa.array(first_call >= 0), callsign, pa.scalar(None, pa.string()))
     flight_id = pc.binary_join_element_wise(icao, _utc_stamps(c.time[starts]), "-")
     cols: dict[str, pa.Array] = {
@@ -330,9 +343,9 @@ def _flight_table(c: TrackColumns, starts: Ints, ends: Ints, extra: dict[str, Fl
         cols[f"{side}_alt_ft"] = pick(c.alt, at)
         cols[f"{side}_gs_kt"] = pick(c.gs, at)
         tat = track_at[side]
-        cols[f"{side}_track_deg"] = pick(
-            np.append(c.track, np.nan), np.where(tat >= 0, tat, len(c.track))
-        )
+        track = c.track[np.maximum(tat, 0)] if len(c.time) else np.zeros(0)
+        track[tat < 0] = np.nan
+        cols[f"{side}_track_deg"] = pa.array(track, pa.float64(), mask=np.isnan(track))
         cols[f"{side}_vrate_fpm"] = pick(
             extra.get(f"{side}_trend", np.zeros(0)), np.arange(len(at))
         )

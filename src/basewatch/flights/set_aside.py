@@ -75,6 +75,17 @@ def _stale_repeats(c: TrackColumns, s: Segmenter) -> Bools:
     return out
 
 
+def too_fast(c: TrackColumns, s: Segmenter) -> Bools:
+    """Per step (row i to i + 1 of one aircraft), True where it is longer than
+    ``spoof_min_km`` and faster than ``max_speed_kt`` (a step taking at least half a second):
+    the distance against the distance allowed, no division."""
+    allowed = np.multiply(np.maximum(c.dt, 500_000), s.max_speed_kt * KT_TO_MS / 1e6)
+    fast = c.step > allowed
+    fast &= c.step > s.spoof_min_km * 1000
+    fast &= c.same_ac
+    return np.asarray(fast)
+
+
 def _impossible(c: TrackColumns, i: Ints, j: Ints, s: Segmenter) -> Bools:
     """True where going from row i to row j needs more than ``max_speed_kt``."""
     dist = haversine_m(c.lat[i], c.lon[i], c.lat[j], c.lon[j])
@@ -90,10 +101,7 @@ def _spoofed(c: TrackColumns, s: Segmenter) -> Bools:
     out = np.zeros(n, bool)
     if n < 3:
         return out
-    # edge e: the step from e - 1 to e is impossible (only long steps need their speed)
-    long = np.flatnonzero(c.same_ac & (c.step > s.spoof_min_km * 1000))
-    dt = np.maximum(c.dt[long] / 1e6, 0.5)
-    e = long[c.step[long] / dt > s.max_speed_kt * KT_TO_MS] + 1
+    e = np.flatnonzero(too_fast(c, s)) + 1  # edge e: the step from e - 1 to e is impossible
     if not len(e):
         return out
     track_start = np.flatnonzero(np.concatenate(([True], ~c.same_ac)))

@@ -30,7 +30,8 @@ class TrackColumns:
 
     icao24: pa.Array
     callsign: pa.Array
-    orig: Ints
+    #: row of the original table each row comes from; None while they are the same rows
+    orig: Ints | None
     time: Ints
     lat: Floats
     lon: Floats
@@ -85,7 +86,7 @@ class TrackColumns:
         return cls(
             icao24=icao,
             callsign=t.column("callsign").combine_chunks(),
-            orig=np.arange(n),
+            orig=None,
             time=time,
             lat=lat,
             lon=lon,
@@ -101,6 +102,10 @@ class TrackColumns:
             dt=np.diff(time),
         )
 
+    def source(self, at: Ints) -> Ints:
+        """The rows of the original table that rows ``at`` come from."""
+        return at if self.orig is None else self.orig[at]
+
     def take(self, idx: Ints) -> TrackColumns:
         """The rows at ``idx`` (sorted); neighbours' steps are kept where rows stay adjacent."""
         ac = self.ac[idx]
@@ -115,7 +120,7 @@ class TrackColumns:
         return TrackColumns(
             icao24=self.icao24,
             callsign=self.callsign,
-            orig=self.orig[idx],
+            orig=self.source(idx),
             time=time,
             lat=lat,
             lon=lon,

@@ -117,11 +117,11 @@ def physically_ordered(con: duckdb.DuckDBPyConnection, batch_rows: int = 1_000_0
 def in_order(
     table: pa.Table,
     same: npt.NDArray[np.bool_] | None = None,
-    time: npt.NDArray[np.int64] | None = None,
+    dt: npt.NDArray[np.int64] | None = None,
 ) -> bool:
     """True when ``table``'s rows are in ``ORDER``: numpy over address and time, and over the
     tie-breakers only where address and time repeat. ``same`` (row i + 1 has row i's address)
-    and ``time`` (as int64) may come from a caller that already holds them."""
+    and ``dt`` (time from row i to i + 1, int64) may come from a caller that holds them."""
     n = table.num_rows
     if n < 2:
         return True
@@ -132,9 +132,9 @@ def in_order(
     change = pa.array(np.flatnonzero(~same))  # where the address changes, it must grow
     if pc.any(pc.less_equal(b.take(change), a.take(change))).as_py():
         return False
-    if time is None:
+    if dt is None:
         time = np.asarray(table.column("time").cast(pa.int64()).to_numpy(), np.int64)
-    dt = np.diff(time)
+        dt = np.asarray(np.diff(time), np.int64)
     if (same & (dt < 0)).any():
         return False
     tied = np.flatnonzero(same & (dt == 0))
