@@ -8,7 +8,8 @@ OpenSky extract) and a synthetic readsb tree from generate.py, replicated with s
 and times (a day per copy) up to each size and stored in the store's clustered order
 (``store/cluster.py``: by aircraft and time, as ``Store.cluster_positions`` lays a store out),
 so the build checks that order (one scan of the key columns) and reads without sorting.
-basewatch: ``FlightBuilder().build(store)`` in a fresh process on the DuckDB store. traffic:
+basewatch: ``FlightBuilder().build(store)`` in a fresh process on the DuckDB store (malloc tuned
+for batch work, as the command line does: ``basewatch.memory``). traffic:
 ``Traffic.assign_id().eval()`` then ``Flight.infer_airport("takeoff"|"landing")`` per flight, in
 a fresh process of its own interpreter (``TRAFFIC_PYTHON``, default /tmp/traffic-venv/bin/python;
 install with ``python3 -m venv /tmp/traffic-venv && /tmp/traffic-venv/bin/pip install
@@ -94,8 +95,12 @@ class _Timed:
 
 
 def basewatch_worker(db: str, out: str) -> None:
-    """In a fresh process: build flights on the store, write them to ``out``, print JSON."""
+    """In a fresh process: build flights on the store, write them to ``out``, print JSON.
+    Memory is tuned for batch work as the ``basewatch`` command line does."""
     import basewatch.flights.build as build
+    from basewatch.memory import keep_freed_memory
+
+    keep_freed_memory()
 
     cluster = build.cluster_positions
 

@@ -1,7 +1,7 @@
 """Where the flights stage spends its time: ``FlightBuilder().build`` on a world store, by part.
 
     python benchmarks/flights_stages.py [--positions 10_000_000] [--workdir DIR] [--repeat 2]
-        [--cluster]
+        [--cluster] [--workers N] [--plain-malloc]
 
 Makes (once, kept in ``--workdir``) a store of a year of simulated global traffic
 (activity_world.py / activity_positions.py, loaded in departure order as an ingest leaves
@@ -13,7 +13,8 @@ by wrapping the library's functions here (never in the library); a part the code
 prints as absent. ``--cluster`` first lays positions out by (icao24, time) through
 ``Store.cluster_positions`` (timed) when the library has it; otherwise the first build
 clusters the store itself when it needs to (the part "cluster"). ``--workers 1`` gives the
-parts without overlap.
+parts without overlap. glibc's malloc is tuned for batch work as the command line does
+(``basewatch.memory``) unless ``--plain-malloc``.
 """
 
 from __future__ import annotations
@@ -150,11 +151,16 @@ def main() -> None:
     parser.add_argument(
         "--workers", type=int, default=None, help="FlightBuilder.workers (default: its own)"
     )
+    parser.add_argument("--plain-malloc", action="store_true", help="leave glibc's malloc as it is")
     args = parser.parse_args()
     args.workdir.mkdir(parents=True, exist_ok=True)
     db = args.workdir / f"world-{args.positions}.duckdb"
     if not db.exists():
         make_store(db, args.positions, args.seed)
+    if not args.plain_malloc:
+        from basewatch.memory import keep_freed_memory
+
+        print(f"malloc tuned for batch work, as the command line does: {keep_freed_memory()}")
     parts: dict[str, float] = defaultdict(float)
     names = install_probes(parts)
     peak = Peak()

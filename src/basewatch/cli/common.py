@@ -12,6 +12,7 @@ from rich.console import Console
 
 from basewatch.config import Config, load_config
 from basewatch.errors import UsageError
+from basewatch.memory import keep_freed_memory
 from basewatch.store import Store, default_db_path
 
 app = typer.Typer(
@@ -45,8 +46,13 @@ DbOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Write one JSON document to stdout.")]
 
 
+#: Verbs that run for long: they return freed memory to the system (no batch malloc tuning).
+LONG_RUNNING = ("watch", "serve")
+
+
 @app.callback()
 def _global(
+    ctx: typer.Context,
     db: DbOption = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bars.")] = False,
     config: Annotated[
@@ -66,6 +72,8 @@ def _global(
 ) -> None:
     if engine is not None and engine not in ENGINES:
         raise UsageError(f"--engine: {engine!r} is not one of {', '.join(ENGINES)}")
+    if ctx.invoked_subcommand not in LONG_RUNNING:
+        keep_freed_memory()
     state.db = db or default_db_path()
     state.quiet = quiet
     state.config = config
