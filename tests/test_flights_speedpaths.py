@@ -30,6 +30,7 @@ from basewatch.flights.segment import (
     _first_valid_dense,
     _last_valid,
     _last_valid_dense,
+    _reduce,
     _step_sums,
     _utc_stamps,
 )
@@ -486,3 +487,65 @@ def test_too_fast_is_the_implied_speed_rule() -> None:
     got = too_fast(c, s)
     assert np.array_equal(got, want)
     assert 100 < want.sum() < len(want) - 100  # both kinds, and aircraft changes in between
+
+
+def test_a_head_table_out_of_order_that_takes_tail_rows_is_noticed() -> None:
+    """An address moved into a later head table that takes tail rows (sorted together there,
+    so the segmenter sees them in order) is still noticed: the build equals a plain one."""
+    with Store.open(":memory:") as store, Store.open(":memory:") as plain:
+        for part in PARTS[:2]:
+            insert(store, part)
+        head = cluster_positions(store.con)
+        insert(store, PARTS[2])
+        ranges = store.con.execute(
+            f"SELECT icao24, min(rowid), max(rowid) FROM positions WHERE rowid < {head} "
+            "GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        moved = (ranges[-1][1] + ranges[-1][2]) // 2  # a row amid the last aircraft's
+        store.con.execute(f"UPDATE positions SET icao24 = '{ranges[1][0]}' WHERE rowid = {moved}")
+        FlightBuilder(cluster=False, bucket_positions=500, workers=2).build(store)
+        assert clustered_rows(store.con) == 0
+        rows = store.con.sql("SELECT * EXCLUDE (ingest_id) FROM positions").to_arrow_table()
+        insert(plain, rows)
+        FlightBuilder(cluster=False).build(plain)
+        assert _state(store) == _state(plain)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(-50, 50), min_size=1, max_size=40), st.data())
+def test_reduce_is_each_ranges_own_reduction(values: list[int], data: st.DataObject) -> None:
+    """``_reduce`` over [start, end] ranges that may leave rows out between them and may end at
+    the last value: against a plain reduction per range."""
+    v = np.array(values, np.int64)
+    n = len(v)
+    cuts = sorted(data.draw(st.sets(st.integers(0, n), min_size=2, max_size=n + 1)))
+    pairs = [(a, b - 1) for a, b in itertools.pairwise(cuts)]
+    keep = data.draw(st.lists(st.booleans(), min_size=len(pairs), max_size=len(pairs)))
+    pairs = [p for p, k in zip(pairs, keep, strict=True) if k]
+    starts = np.array([a for a, _ in pairs], np.int64)
+    ends = np.array([b for _, b in pairs], np.int64)
+    want = [v[a : b + 1].max() for a, b in pairs]
+    assert _reduce(np.maximum, v, starts, ends).tolist() == want
+
+
+def test_a_fix_across_the_antimeridian_is_not_a_repeated_fix() -> None:
+    """Longitudes 180 and -180 make a zero step, but not the same fix: no stale repeat."""
+    t = pa.table(
+        {
+            "icao24": ["abc123"] * 3,
+            "time": pa.array([0, 1_000_000, 2_000_000], pa.timestamp("us", tz="UTC")),
+            "lat": [10.0, 10.0, 10.0],
+            "lon": [180.0, -180.0, 180.0],
+            "alt_baro_ft": pa.array([1_000, 9_000, 1_000], pa.int32()),
+            "alt_geom_ft": pa.nulls(3, pa.int32()),
+            "gs_kt": pa.array([100.0] * 3, pa.float32()),
+            "track_deg": pa.array([90.0] * 3, pa.float32()),
+            "vrate_fpm": pa.array([0.0] * 3, pa.float32()),
+            "on_ground": [False] * 3,
+            "new_leg": pa.nulls(3, pa.bool_()),
+            "callsign": pa.nulls(3, pa.string()),
+        }
+    )
+    c = TrackColumns.of(t)
+    assert c.step.tolist() == [0.0, 0.0]
+    assert not _stale_repeats(c, Segmenter()).any()

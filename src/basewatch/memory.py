@@ -25,4 +25,5 @@ def keep_freed_memory() -> bool:
     if mallopt is None:
         return False
     mallopt.argtypes, mallopt.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int
-    return all(mallopt(param, value) == 1 for param, value in BATCH_SETTINGS)
+    applied = [mallopt(param, value) == 1 for param, value in BATCH_SETTINGS]  # each, always
+    return all(applied)

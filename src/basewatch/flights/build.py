@@ -84,6 +84,8 @@ class FlightBuilder:
             tables.close()
             forget_clustering(con)
             result, aside = self._flights(con, sorted_tables(con, self.bucket_positions))
+        finally:
+            tables.close()
         write_tables(con, result, aside, fingerprint(store, self))
         return result
 

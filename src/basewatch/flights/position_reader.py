@@ -17,7 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from basewatch.flights.segment import COLUMNS, OutOfOrder
-from basewatch.store.cluster import ARROW_ORDER, CLUSTER_ORDER, clustered_rows
+from basewatch.store.cluster import ARROW_ORDER, CLUSTER_ORDER, clustered_rows, in_order
 
 #: Sort order of the segmenter's input (the store's clustering order).
 ORDER = CLUSTER_ORDER
@@ -34,9 +34,9 @@ def position_tables(con: duckdb.DuckDBPyConnection, rows: int) -> Generator[pa.T
     """Positions in ``ORDER`` as tables of about ``rows`` positions of whole aircraft.
 
     Raises ``NotClustered`` (possibly after some tables) when the tables of the recorded
-    ordered head overlap; the order within each table is the consumer's to check
-    (``Segmenter.segments(..., verify_order=True)``). On either, the caller starts over with
-    ``sorted_tables``."""
+    ordered head overlap, or a head table that takes tail rows is out of order; the order
+    within the other tables is the consumer's to check (``Segmenter.segments(...,
+    verify_order=True)``). On either, the caller starts over with ``sorted_tables``."""
     head = clustered_rows(con)
     if not head:
         yield from sorted_tables(con, rows)
@@ -150,6 +150,9 @@ def merged(
         if not cut:
             yield table
             continue
+        # sorted together below, the segmenter could no longer tell: check the head table now
+        if not in_order(table):
+            raise NotClustered("positions recorded as clustered are not in order")
         mine, pending_t = pending_t.slice(0, cut), pending_t.slice(cut)
         both = pa.concat_tables([table, mine.cast(table.schema)])
         yield both.take(pc.sort_indices(both, sort_keys=ARROW_ORDER, null_placement="at_end"))

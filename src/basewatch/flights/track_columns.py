@@ -72,7 +72,11 @@ class TrackColumns:
             same = np.asarray(
                 pc.equal(icao.slice(1), icao.slice(0, n - 1)).to_numpy(zero_copy_only=False), bool
             )
-        alt = floats(pc.coalesce(t.column("alt_baro_ft"), t.column("alt_geom_ft")))
+        baro, geom = t.column("alt_baro_ft"), t.column("alt_geom_ft")
+        if baro.type != geom.type or pa.types.is_floating(baro.type):  # hand-built tables
+            baro = pc.if_else(pc.is_nan(floats(baro)), pa.scalar(None, pa.float64()), floats(baro))
+            geom = pc.cast(geom, pa.float64())
+        alt = floats(pc.coalesce(baro, geom))
         gs = floats(t.column("gs_kt"))
         on_ground = flag("on_ground")
         unknown = np.asarray(t.column("on_ground").is_null().to_numpy(zero_copy_only=False), bool)
