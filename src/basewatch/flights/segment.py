@@ -202,17 +202,11 @@ def _first_valid_dense(valid: Bools, starts: Ints, ends: Ints) -> Ints:
 
 
 def _last_valid_dense(valid: Bools, starts: Ints, ends: Ints) -> Ints:
-    """``_last_valid`` for a mostly true ``valid``: the row before the run of invalid rows
-    that an invalid end closes."""
-    bad = np.flatnonzero(~valid)
-    at = np.asarray(ends, np.int64).copy()
-    pos = np.searchsorted(bad, ends)
-    hit = np.flatnonzero(pos < len(bad))
-    hit = hit[bad[pos[hit]] == ends[hit]]
-    if len(hit):
-        run_first = np.append(0, np.flatnonzero(np.diff(bad) != 1) + 1)
-        at[hit] = bad[run_first[np.searchsorted(run_first, pos[hit], "right") - 1]] - 1
-    return np.asarray(np.where(at >= starts, at, -1), np.int64)
+    """``_last_valid`` for a mostly true ``valid``: ``_first_valid_dense`` over the rows in
+    reverse."""
+    last = len(valid) - 1
+    first = _first_valid_dense(valid[::-1], last - ends, last - starts)
+    return np.asarray(np.where(first >= 0, last - first, -1), np.int64)
 
 
 def _trend(c: TrackColumns, at: Ints, other: Ints) -> Floats:

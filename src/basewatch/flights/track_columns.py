@@ -74,7 +74,8 @@ class TrackColumns:
             )
         baro, geom = t.column("alt_baro_ft"), t.column("alt_geom_ft")
         if baro.type != geom.type or pa.types.is_floating(baro.type):  # hand-built tables
-            baro = pc.if_else(pc.is_nan(floats(baro)), pa.scalar(None, pa.float64()), floats(baro))
+            values = floats(baro)  # NaN counts as missing, as null does
+            baro = pa.array(values, pa.float64(), mask=np.isnan(values))
             geom = pc.cast(geom, pa.float64())
         alt = floats(pc.coalesce(baro, geom))
         gs = floats(t.column("gs_kt"))
